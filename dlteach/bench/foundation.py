@@ -1,0 +1,18 @@
+"""Lessons 2–3: the neuron and gradient-descent explorers."""
+
+from __future__ import annotations
+
+import itertools
+
+from . import Row, update_row
+
+
+def rows() -> list[Row]:
+    from ..widgets.gradient_descent import GradientDescentExplorer
+
+    explorer = GradientDescentExplorer()
+    rates = itertools.cycle([0.01, 0.03, 0.1, 0.3, 0.6])
+    return [
+        update_row("gradient-descent explorer: update only", lambda: explorer.update(lr=next(rates)), goal_ms=50),
+        update_row("gradient-descent explorer: update + frame", lambda: (explorer.update(lr=next(rates)), explorer.png())),
+    ]

@@ -1,0 +1,1 @@
+"""The lecture models, built from ``dlteach.nn``."""

@@ -1,0 +1,1 @@
+"""Matplotlib drawing used by the lessons and explorers (no widgets here)."""
