@@ -20,11 +20,12 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-5) -> np.ndarray:
 
 
 def rel_error(a, b) -> float:
-    """max |a − b| / max(|a| + |b|): about 1e-7 or less means the gradients agree."""
+    """‖a − b‖ / (‖a‖ + ‖b‖): about 1e-7 or less means two gradients agree."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"rel_error needs arrays of the same shape, got {a.shape} and {b.shape}")
-    return float(np.max(np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b)), initial=0.0))
+    scale = np.linalg.norm(a) + np.linalg.norm(b)
+    return float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0
 
 
 def check_module(module, x: np.ndarray, seed=0, eps: float = 1e-6) -> dict[str, float]:
