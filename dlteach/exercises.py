@@ -60,6 +60,9 @@ def check(exercise: str, answer) -> Feedback:
                 return Feedback(exercise, "wrong", "this exercise wants a function; pass the function itself.")
             for args, expected in zip(key["calls"], key["expected"]):
                 got = answer(*[np.asarray(a) if isinstance(a, list) else a for a in args])
+                if got is None:
+                    return Feedback(exercise, "unanswered", "not answered yet: your function returns None; "
+                                    "fill in its body and run the cell again.")
                 if not _close(got, expected, key.get("tolerance", 1e-6)):
                     return Feedback(exercise, "wrong", f"for input {args} it returned {_short(got)}. Hint: {key['hint']}")
         elif not _close(answer, key["answer"], key.get("tolerance", 1e-6)):

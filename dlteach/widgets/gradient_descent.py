@@ -6,6 +6,7 @@ import ipywidgets as W
 import numpy as np
 
 from ..surfaces import METHODS, SURFACES, descend
+from ..viz.surfaces import draw_surface
 from .base import Explorer
 
 
@@ -20,9 +21,6 @@ class GradientDescentExplorer(Explorer):
         self.contours, self.drawn_surface = [], None
         (self.path_line,) = self.ax.plot([], [], "o-", color="crimson", ms=3, lw=1.2, label="path of θ")
         (self.start_dot,) = self.ax.plot([], [], "s", color="black", ms=7, label="start")
-        (self.minima_dots,) = self.ax.plot([], [], "*", color="gold", mec="black", ms=14, label="minima")
-        self.ax.set(xlabel="$w_1$", ylabel="$w_2$")
-        self.ax.legend(loc="upper right", fontsize=8)
         (self.loss_line,) = self.ax_loss.plot([], [], "o-", color="crimson", ms=3)
         self.ax_loss.set(xlabel="step", ylabel="loss $L(\\theta)$", title="loss at each step")
         self.ax_loss.grid(alpha=0.3)
@@ -31,15 +29,8 @@ class GradientDescentExplorer(Explorer):
     def _draw_surface(self, surface):
         for artist in self.contours:
             artist.remove()
-        x0, x1, y0, y1 = surface.extent
-        gx, gy = np.meshgrid(np.linspace(x0, x1, 160), np.linspace(y0, y1, 120))
-        z = surface.loss(gx, gy)
-        levels = np.quantile(z, np.linspace(0, 1, 16) ** 2)
-        self.contours = [self.ax.contourf(gx, gy, z, levels=levels, cmap="viridis", alpha=0.55),
-                         self.ax.contour(gx, gy, z, levels=levels, colors="k", linewidths=0.4, alpha=0.5)]
-        self.ax.set_xlim(x0, x1)
-        self.ax.set_ylim(y0, y1)
-        self.minima_dots.set_data(*np.array(surface.minima).T)
+        self.contours = draw_surface(self.ax, surface)
+        self.ax.legend(loc="upper right", fontsize=8)
         self.drawn_surface = surface
 
     def draw(self, surface, start_x, start_y, lr, steps, method, momentum):
@@ -52,6 +43,7 @@ class GradientDescentExplorer(Explorer):
         self.path_line.set_data(path[:, 0], path[:, 1])
         self.start_dot.set_data([start_x], [start_y])
         self.loss_line.set_data(np.arange(len(losses)), losses)
+        self.ax_loss.set_yscale("log" if np.all(losses > 0) else "symlog")
         self.ax_loss.relim()
         self.ax_loss.autoscale_view()
         label = method if method != "momentum" else f"momentum {momentum:g}"
@@ -75,7 +67,7 @@ class GradientDescentExplorer(Explorer):
 def _verdict(surface, path, losses, diverged, lr) -> str:
     """What a teacher would say about this run, or '' when it found the global minimum."""
     if diverged or not np.isfinite(losses[-1]):
-        return (f"Diverged after {len(path) - 1} steps: η = {lr:g} is too large here, every step "
+        return (f"Diverged after {len(path) - 1} step(s): η = {lr:g} is too large here, every step "
                 f"overshoots further (L went from {losses[0]:.3g} to {losses[-1]:.3g}). Try a smaller η.")
     if losses[-1] > losses[0]:
         return f"The loss went up, from {losses[0]:.3g} to {losses[-1]:.3g}: η = {lr:g} overshoots. Try a smaller η."

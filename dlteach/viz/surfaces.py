@@ -1,0 +1,25 @@
+"""Drawing two-parameter loss surfaces and the paths optimisers take on them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def draw_surface(ax, surface, levels: int = 16) -> list:
+    """Filled contours of ``surface.loss`` over its extent, with its minima as stars; returns the artists."""
+    x0, x1, y0, y1 = surface.extent
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 160), np.linspace(y0, y1, 120))
+    z = surface.loss(gx, gy)
+    steps = np.quantile(z, np.linspace(0, 1, levels) ** 2)  # denser levels near the minima
+    artists = [ax.contourf(gx, gy, z, levels=steps, cmap="viridis", alpha=0.55),
+               ax.contour(gx, gy, z, levels=steps, colors="k", linewidths=0.4, alpha=0.5),
+               *ax.plot(*np.array(surface.minima).T, "*", color="gold", mec="black", ms=14, label="minima")]
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="$w_1$", ylabel="$w_2$")
+    return artists
+
+
+def draw_path(ax, path, label: str | None = None, color: str = "crimson"):
+    """The sequence of points θ⁰, θ¹, … as a line with dots, the start as a black square."""
+    (line,) = ax.plot(path[:, 0], path[:, 1], "o-", color=color, ms=3, lw=1.2, label=label)
+    ax.plot(path[0, 0], path[0, 1], "s", color="black", ms=6)
+    return line
