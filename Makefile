@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test notebooks bench clean
+.PHONY: lab test browser notebooks bench clean
 
 # A local virtual environment with the pinned versions; redone when the pins change.
 $(STAMP): pyproject.toml constraints.txt
@@ -15,7 +15,17 @@ $(STAMP): pyproject.toml constraints.txt
 lab: $(STAMP)
 	$(BIN)/dlteach lab
 
-test: $(STAMP)
+# Debian's Chromium for tests/browser: installed when we are root with apt-get, else the
+# browser tests are skipped (pytest -rs names the reason too).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Chromium for the browser tests (apt-get install chromium)"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	    || echo "could not install Chromium: the browser tests will be skipped"; \
+	else echo "no /usr/bin/chromium: the browser tests will be skipped (install it with: sudo apt-get install chromium)"; fi
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -p no:cacheprovider tests --nbval --nbval-current-env notebooks
 
 # Re-execute every notebook in place (after changing the library), so outputs stay current.

@@ -70,3 +70,96 @@ class AdaGrad(Optimizer):
             g = g + self.weight_decay * p
         self.sum_sq[i] += g * g
         return self.lr * g / (np.sqrt(self.sum_sq[i]) + self.eps)
+
+
+def clip_grad_norm(model, max_norm: float) -> float:
+    """Rescale all gradients together so their joint norm ‖g‖ is at most ``max_norm``, like
+    ``torch.nn.utils.clip_grad_norm_``: g ← g · min(1, max_norm / (‖g‖ + 1e-6)). Call it between
+    backward and ``step()``; returns ‖g‖ before clipping. Against exploding gradients in RNNs."""
+    if not max_norm > 0:
+        raise ValueError(f"max_norm must be positive, got {max_norm}")
+    modules = [model] if isinstance(model, Module) else list(model)
+    grads = [owner.grads[key] for m in modules for _, owner, key in m.named_parameters() if key in owner.grads]
+    if not grads:
+        raise RuntimeError("no gradients to clip: call backward() before clip_grad_norm()")
+    total = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads)))
+    scale = min(1.0, max_norm / (total + 1e-6))
+    for g in grads:
+        g *= scale
+    return total
+
+
+# -- learning-rate schedules (call ``step()`` once per epoch, as in torch.optim.lr_scheduler) ----
+class LRScheduler:
+    """Changes ``optimizer.lr`` as epochs pass; ``last_epoch`` counts the calls to ``step()``."""
+
+    def __init__(self, optimizer: Optimizer):
+        self.optimizer, self.last_epoch = optimizer, 0
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        self.optimizer.lr = self.next_lr(self.optimizer.lr)
+
+    def next_lr(self, lr: float) -> float:
+        raise NotImplementedError
+
+    def get_last_lr(self) -> list[float]:
+        return [self.optimizer.lr]
+
+
+class StepLR(LRScheduler):
+    """η ← γ η every ``step_size`` epochs: η_t = η₀ γ^⌊t / step_size⌋, as ``torch.optim.lr_scheduler.StepLR``."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
+        super().__init__(optimizer)
+        if not isinstance(step_size, int) or step_size < 1:
+            raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
+        self.step_size, self.gamma = step_size, gamma
+
+    def next_lr(self, lr):
+        return lr * self.gamma if self.last_epoch % self.step_size == 0 else lr
+
+
+class ExponentialLR(LRScheduler):
+    """η ← γ η every epoch: η_t = η₀ γ^t, as ``torch.optim.lr_scheduler.ExponentialLR``."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float):
+        super().__init__(optimizer)
+        self.gamma = gamma
+
+    def next_lr(self, lr):
+        return lr * self.gamma
+
+
+# -- penalties on the weights (call after backward, before ``step()``) ----------------------------
+def _weights(model):
+    """(owner, key) of every weight (keys starting with "weight"); biases are not penalised."""
+    slots = [(owner, key) for _, owner, key in model.named_parameters() if key.startswith("weight")]
+    for owner, key in slots:
+        if key not in owner.grads:
+            raise RuntimeError(f"no gradient for parameter {key!r}: call backward() before the penalty")
+    return slots
+
+
+def l1_penalty(model: Module, lam: float) -> float:
+    """λ Σ|w| over the weights; adds its gradient λ sign(w) to ``grads`` and returns the value.
+
+    L1 pushes every weight towards zero by the same amount, so many end exactly at zero."""
+    total = 0.0
+    for owner, key in _weights(model):
+        w = owner.params[key]
+        total += float(np.abs(w).sum())
+        owner.grads[key] = owner.grads[key] + lam * np.sign(w)
+    return lam * total
+
+
+def l2_penalty(model: Module, lam: float) -> float:
+    """(λ/2) Σ w² over the weights; adds its gradient λ w to ``grads`` and returns the value.
+
+    This is weight decay: the same step as ``SGD(weight_decay=λ)`` on the weights."""
+    total = 0.0
+    for owner, key in _weights(model):
+        w = owner.params[key]
+        total += float(np.sum(w * w))
+        owner.grads[key] = owner.grads[key] + lam * w
+    return 0.5 * lam * total

@@ -7,24 +7,7 @@ import torch
 from dlteach.gradcheck import check_module, numerical_gradient, rel_error
 from dlteach.nn import Linear, MSELoss, ReLU, Sequential, Sigmoid, SoftmaxCrossEntropy, Tanh
 from dlteach.nn import functional as F
-from dlteach.torch_ref import copy_to_torch, grads_of
-
-LECTURE_WEIGHTS = [  # the three-layer network of the lecture (seeds 001 and 004)
-    ([[1, -2], [-1, 1]], [1, 0]),
-    ([[2, -1], [-2, -1]], [0, 0]),
-    ([[3, -1], [-1, 4]], [-2, 2]),
-]
-
-
-def lecture_network():
-    layers = []
-    for W, b in LECTURE_WEIGHTS:
-        linear = Linear(2, 2)
-        linear.params["weight"][...] = W
-        linear.params["bias"][...] = b
-        layers += [linear, Sigmoid()]
-    return Sequential(*layers)
-
+from dlteach.models.mlp import lecture_network
 
 @pytest.mark.parametrize("x, hidden1, hidden2, output", [
     ([1, -1], [0.98, 0.12], [0.86, 0.11], [0.62, 0.83]),
@@ -98,26 +81,6 @@ def test_loss_gradients(loss, target):
     analytic = loss.backward()
     numeric = numerical_gradient(lambda: loss.forward(y, target), y)
     assert rel_error(analytic, numeric) <= 1e-7
-
-
-def test_mlp_parity_with_torch():
-    ours = Sequential(Linear(3, 5, seed=0), Sigmoid(), Linear(5, 4, seed=1), ReLU(), Linear(4, 3, seed=2))
-    theirs = copy_to_torch(ours, torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Sigmoid(),
-                                                     torch.nn.Linear(5, 4), torch.nn.ReLU(), torch.nn.Linear(4, 3)))
-    x = np.random.default_rng(4).standard_normal((7, 3))
-    labels = np.array([0, 1, 2, 0, 1, 2, 0])
-    loss = SoftmaxCrossEntropy()
-    value = loss.forward(ours.forward(x), labels)
-    dx = ours.backward(loss.backward())
-
-    tx = torch.from_numpy(x).requires_grad_()
-    tvalue = torch.nn.functional.cross_entropy(theirs(tx), torch.from_numpy(labels))
-    tvalue.backward()
-    assert value == pytest.approx(tvalue.item(), abs=1e-12)
-    np.testing.assert_allclose(dx, tx.grad.numpy(), atol=1e-12)
-    torch_grads = grads_of(theirs)
-    for name, owner, key in ours.named_parameters():
-        np.testing.assert_allclose(owner.grads[key], torch_grads[name], atol=1e-12)
 
 
 def test_linear_initialisation_like_torch():

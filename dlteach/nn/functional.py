@@ -76,7 +76,11 @@ def as_target_probs(logits: np.ndarray, targets) -> np.ndarray:
     if targets.ndim == 1:
         if targets.shape[0] != logits.shape[0]:
             raise ValueError(f"expected {logits.shape[0]} class labels, got {targets.shape[0]}")
-        return one_hot(targets, logits.shape[1])
+        return one_hot(targets, logits.shape[1]).astype(logits.dtype, copy=False)  # float32 stays float32
     if targets.shape != logits.shape:
         raise ValueError(f"expected targets of shape ({logits.shape[0]},) or {logits.shape}, got {targets.shape}")
     return targets
+
+
+# Convolution and pooling (NCHW), implemented with im2col in conv_ops.py.
+from .conv_ops import avg_pool2d, conv2d, l2_pool2d, max_pool2d  # noqa: E402

@@ -1,0 +1,49 @@
+"""Lesson 8: the convolution layer's forward + backward pass against PyTorch's, and the
+feature-map explorer's frame time."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from . import Row, ratio_row, update_row
+
+
+def rows() -> list[Row]:
+    import torch
+
+    from ..nn import Conv2d
+
+    # LeNet-5's C3 without its connection table: a batch of 64, 6 → 16 maps, 5×5 kernels on 14×14.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 6, 14, 14)).astype(np.float32)
+    grad_out = rng.standard_normal((64, 16, 10, 10)).astype(np.float32)
+    layer = Conv2d(6, 16, 5, seed=0).astype(np.float32)
+
+    def ours():
+        layer.forward(x)
+        layer.backward(grad_out)
+
+    xt = torch.tensor(x, requires_grad=True)
+    wt = torch.tensor(layer.params["weight"], requires_grad=True)
+    bt = torch.tensor(layer.params["bias"], requires_grad=True)
+    gt = torch.tensor(grad_out)
+
+    def theirs():
+        torch.nn.functional.conv2d(xt, wt, bt).backward(gt)
+
+    return [ratio_row("conv2d forward+backward, 64×6×14×14 → 16 maps 5×5, float32", ours, theirs,
+                      "torch", goal=1.5, repeat=21), explorer_row()]
+
+
+def explorer_row() -> Row:
+    from ..data import load_digits
+    from ..models import small_cnn
+    from ..widgets.feature_maps import FeatureMapExplorer
+
+    data = load_digits(images=True)
+    explorer = FeatureMapExplorer(small_cnn(seed=0), data.X_test, data.y_test)
+    shifts = itertools.cycle([-2, -1, 0, 1, 2])
+    return update_row("feature-map explorer: update + frame",
+                      lambda: (explorer.update(shift_cols=next(shifts)), explorer.png()))

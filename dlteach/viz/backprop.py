@@ -1,0 +1,92 @@
+"""Drawing computational graphs and small fully connected networks with their values."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import Circle
+
+POSITIVE, NEGATIVE = "tab:blue", "tab:red"
+
+
+def draw_graph(ax, nodes: dict, edges: list, title: str = "") -> None:
+    """A computational graph: ``nodes`` maps a name to ``(x, y, label)``; each edge is
+    ``(source, target, forward_text, backward_text)``, the forward value written above the
+    arrow (black) and the gradient flowing back below it (red)."""
+    boxes = {name: ax.text(x, y, label, ha="center", va="center", fontsize=12, zorder=3,
+                           bbox=dict(boxstyle="round,pad=0.4", fc="#eef3fb", ec="#34558b"))
+             for name, (x, y, label) in nodes.items()}
+    for source, target, forward, backward in edges:
+        (x0, y0, _), (x1, y1, _) = nodes[source], nodes[target]
+        ax.annotate("", (x1, y1), (x0, y0), zorder=4,  # drawn after the boxes, clipped to them
+                    arrowprops=dict(arrowstyle="-|>", color="0.3", lw=1.3, shrinkA=2, shrinkB=2,
+                                    patchA=boxes[source].get_bbox_patch(), patchB=boxes[target].get_bbox_patch()))
+        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+        if abs(x1 - x0) >= abs(y1 - y0):  # mostly horizontal: forward above, backward below
+            spots = [(mx, my + 0.12, "center", "bottom"), (mx, my - 0.12, "center", "top")]
+        else:  # mostly vertical: forward to the right, backward to the left
+            spots = [(mx + 0.1, my, "left", "center"), (mx - 0.1, my, "right", "center")]
+        for text, (tx, ty, ha, va), colour in zip((forward, backward), spots, ("black", "tab:red")):
+            if text:
+                ax.text(tx, ty, text, ha=ha, va=va, fontsize=9, color=colour)
+    xs = [x for x, _, _ in nodes.values()]
+    ys = [y for _, y, _ in nodes.values()]
+    ax.set(xlim=(min(xs) - 0.6, max(xs) + 0.6), ylim=(min(ys) - 0.7, max(ys) + 0.7), title=title)
+    ax.axis("off")
+
+
+class NetworkDiagram:
+    """Neurons as circles in columns, one column per layer, and the weights as lines
+    (blue positive, red negative, thicker when larger). ``show`` writes numbers inside,
+    above and below every neuron; the artists are made once and updated in place."""
+
+    def __init__(self, ax, sizes, layer_names=None):
+        self.ax, self.sizes = ax, list(sizes)
+        self.pos = [[(1.6 * l, (n - 1) / 2 - i) for i in range(n)] for l, n in enumerate(self.sizes)]
+        self.edges, self.edge_text = [], []
+        for l in range(len(self.sizes) - 1):
+            lines, texts = [], []
+            for j, (x1, y1) in enumerate(self.pos[l + 1]):
+                row_lines, row_texts = [], []
+                for i, (x0, y0) in enumerate(self.pos[l]):
+                    (line,) = ax.plot([x0, x1], [y0, y1], color="0.6", zorder=1)
+                    row_lines.append(line)
+                    t = 0.5 if y0 == y1 else 0.3  # crossing lines meet in the middle: label them earlier
+                    row_texts.append(ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), "", fontsize=8,
+                                             ha="center", va="center", zorder=4,
+                                             bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8)))
+                lines.append(row_lines)
+                texts.append(row_texts)
+            self.edges.append(lines)
+            self.edge_text.append(texts)
+        self.inside, self.above, self.below = [], [], []
+        for column in self.pos:
+            for store, dy, kw in [(self.inside, 0.0, dict(fontsize=9, fontweight="bold")),
+                                  (self.above, 0.26, dict(fontsize=8)),
+                                  (self.below, -0.26, dict(fontsize=8, color="tab:red"))]:
+                store.append([ax.text(x, y + dy, "", ha="center", va="center", zorder=5, **kw) for x, y in column])
+            for x, y in column:
+                ax.add_patch(Circle((x, y), 0.17, fc="#fff6e0", ec="#8a6d1d", lw=1.2, zorder=3))
+        names = layer_names or ["input"] + [f"layer {l}" for l in range(1, len(self.sizes))]
+        for l, name in enumerate(names):
+            ax.text(1.6 * l, (max(self.sizes) - 1) / 2 + 0.55, name, ha="center", fontsize=10)
+        ax.set(xlim=(-0.4, 1.6 * (len(self.sizes) - 1) + 0.4), ylim=(-(max(self.sizes) - 1) / 2 - 0.5, (max(self.sizes) - 1) / 2 + 0.75))
+        ax.set_aspect("equal")
+        ax.axis("off")
+
+    def show(self, weights=None, inside=None, above=None, below=None, fmt: str = "{:.2f}") -> None:
+        """``weights`` a list of W^l (out, in); ``inside``/``above``/``below`` one vector per layer (or None)."""
+        if weights is not None:
+            largest = max(float(np.abs(W).max()) for W in weights) or 1.0
+            for W, lines, texts in zip(weights, self.edges, self.edge_text):
+                for j, (row_lines, row_texts) in enumerate(zip(lines, texts)):
+                    for i, (line, text) in enumerate(zip(row_lines, row_texts)):
+                        w = float(W[j, i])
+                        line.set(color=POSITIVE if w >= 0 else NEGATIVE, linewidth=0.5 + 3.5 * abs(w) / largest)
+                        text.set_text(fmt.format(w))
+        for values, store in [(inside, self.inside), (above, self.above), (below, self.below)]:
+            if values is None:
+                continue
+            for column, texts in zip(values, store):
+                for text, v in zip(texts, [] if column is None else np.ravel(column)):
+                    text.set_text(v if isinstance(v, str) else fmt.format(v))
+

@@ -1,0 +1,136 @@
+"""Drawing for lessons 10–11: the RNN unfolded in time, and traces of an LSTM memory cell.
+
+Notation of the lectures (LeCun, Bengio & Hinton 2015): input x_t, hidden state s_t,
+output o_t, with s_t = f(U x_t + W s_{t−1}) and o_t = V s_t; the same U, V, W at every step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.path import Path
+
+_COLOURS = {"x": "#dbe9f6", "s": "#fde3c8", "o": "#d9f0d3"}
+_WEIGHT_COLOURS = {"U": "#1f77b4", "V": "#2ca02c", "W": "#d62728"}
+
+
+def _node(ax, x, y, kind, label):
+    ax.add_patch(FancyBboxPatch((x - 0.32, y - 0.22), 0.64, 0.44, boxstyle="round,pad=0.02,rounding_size=0.12",
+                                fc=_COLOURS[kind], ec="0.25", lw=1.2))
+    ax.text(x, y, label, ha="center", va="center", fontsize=12)
+
+
+def _arrow(ax, start, end, weight=None, offset=(0.12, 0.0), **kw):
+    style = dict(arrowstyle="-|>", mutation_scale=14, lw=1.6, color=_WEIGHT_COLOURS.get(weight, "0.3"),
+                 shrinkA=0, shrinkB=0)
+    style.update(kw)
+    ax.add_patch(FancyArrowPatch(start, end, **style))
+    if weight:
+        mx, my = (start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1]
+        ax.text(mx, my, weight, color=_WEIGHT_COLOURS[weight], fontsize=12, fontweight="bold", ha="center", va="center")
+
+
+def draw_unfolded_rnn(ax, steps: int = 3) -> None:
+    """The folded RNN (left) and the same network unfolded over ``steps`` time steps (right).
+
+    Every copy uses the same U (input → state), W (state → next state) and V (state → output):
+    unfolded, the RNN is a deep feed-forward network whose layers share their weights.
+    """
+    if not 1 <= steps <= 6:
+        raise ValueError(f"steps must be between 1 and 6, got {steps}")
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ys = {"x": 0.0, "s": 1.25, "o": 2.5}
+    # the folded network, with its recurrent loop through a one-step delay (the black square)
+    _node(ax, 0, ys["x"], "x", "$x$")
+    _node(ax, 0, ys["s"], "s", "$s$")
+    _node(ax, 0, ys["o"], "o", "$o$")
+    _arrow(ax, (0, ys["x"] + 0.22), (0, ys["s"] - 0.22), "U", offset=(-0.18, 0))
+    _arrow(ax, (0, ys["s"] + 0.22), (0, ys["o"] - 0.22), "V", offset=(-0.18, 0))
+    loop = Path([(0.32, ys["s"] + 0.12), (0.8, ys["s"] + 0.12), (0.8, ys["s"] - 0.12), (0.32, ys["s"] - 0.12)])
+    ax.add_patch(FancyArrowPatch(path=loop, arrowstyle="-|>", mutation_scale=14, lw=1.6, color=_WEIGHT_COLOURS["W"]))
+    ax.add_patch(FancyBboxPatch((0.74, ys["s"] - 0.06), 0.12, 0.12, boxstyle="square,pad=0", fc="black"))
+    ax.text(1.0, ys["s"], "W", color=_WEIGHT_COLOURS["W"], fontsize=12, fontweight="bold", ha="center", va="center")
+    _arrow(ax, (1.35, ys["s"]), (2.0, ys["s"]), color="0.5", lw=2.5, mutation_scale=20)
+    ax.text(1.67, ys["s"] + 0.22, "unfold", ha="center", fontsize=11, color="0.35")
+    # the unfolded network: one column per time step
+    names = {1: ["t"], 2: ["t-1", "t"], 3: ["t-1", "t", "t+1"]}.get(steps, [f"{k}" for k in range(1, steps + 1)])
+    x0, dx = 3.4, 1.45
+    ax.text(x0 - 1.1, ys["s"], "…", ha="center", va="center", fontsize=14)
+    _arrow(ax, (x0 - 0.95, ys["s"]), (x0 - 0.32, ys["s"]), "W", offset=(0, 0.17))
+    for k, name in enumerate(names):
+        cx = x0 + k * dx
+        _node(ax, cx, ys["x"], "x", f"$x_{{{name}}}$")
+        _node(ax, cx, ys["s"], "s", f"$s_{{{name}}}$")
+        _node(ax, cx, ys["o"], "o", f"$o_{{{name}}}$")
+        _arrow(ax, (cx, ys["x"] + 0.22), (cx, ys["s"] - 0.22), "U", offset=(-0.16, 0))
+        _arrow(ax, (cx, ys["s"] + 0.22), (cx, ys["o"] - 0.22), "V", offset=(-0.16, 0))
+        if k:
+            _arrow(ax, (cx - dx + 0.32, ys["s"]), (cx - 0.32, ys["s"]), "W", offset=(0, 0.17))
+    last = x0 + (len(names) - 1) * dx
+    _arrow(ax, (last + 0.32, ys["s"]), (last + dx - 0.55, ys["s"]), "W", offset=(0, 0.17))
+    ax.text(last + dx - 0.35, ys["s"], "…", ha="center", va="center", fontsize=14)
+    ax.set_xlim(-0.5, last + dx)
+    ax.set_ylim(-0.45, 2.95)
+
+
+class GateTrace:
+    """Gates, cell and output of one memory cell over a sequence, drawn once and redrawn in place.
+
+    The top panel is a grid with one column per time step: the value offered to the cell
+    (x_t with hard gates, g_t in a trained LSTM) and the write (input), keep (forget) and read
+    (output) gates, shaded from 0 (white) to 1 (green). The bottom panel plots the cell c_t and
+    the output.
+    """
+
+    max_labels = 24  # numbers are written into the grid only for sequences this short
+
+    def __init__(self, fig, gridspec=None, max_steps: int = 200):
+        spec = gridspec if gridspec is not None else fig.add_gridspec(1, 1)[0]
+        self.ax_gates, self.ax_cell = spec.subgridspec(2, 1, height_ratios=[1.15, 1], hspace=0.08).subplots(sharex=True)
+        self.image = self.ax_gates.imshow(np.zeros((4, 1)), cmap="Greens", vmin=0, vmax=1.6, aspect="auto",
+                                          interpolation="nearest", extent=(-0.5, 0.5, 3.5, -0.5))
+        self.ax_gates.set_yticks(range(4), ["value in", "write (input)", "keep (forget)", "read (output)"])
+        self.ax_gates.axhline(0.5, color="0.3", lw=1)
+        self.labels = [[self.ax_gates.text(0, r, "", ha="center", va="center", fontsize=8) for r in range(4)]
+                       for _ in range(self.max_labels)]
+        (self.cell_line,) = self.ax_cell.plot([], [], "o-", color="#d95f02", lw=2, ms=4, label="cell $c_t$")
+        (self.out_line,) = self.ax_cell.plot([], [], "s--", color="#1b9e77", lw=1.5, ms=4, label="output")
+        self.ax_cell.axhline(0, color="0.6", lw=0.8)
+        self.ax_cell.set_xlabel("time step t")
+        self.ax_cell.set_ylabel("value")
+        self.ax_cell.legend(loc="upper left", fontsize=8, ncol=2)
+        self.ax_cell.grid(alpha=0.3)
+        self.max_steps = max_steps
+
+    def show(self, value, write, keep, read, cell, output, output_label="output", value_labels=None):
+        """Redraw for one sequence: each argument has one entry per step t = 0…T−1."""
+        arrays = [np.asarray(a, dtype=np.float64).ravel() for a in (value, write, keep, read, cell, output)]
+        steps = arrays[0].size
+        if any(a.size != steps for a in arrays) or not 1 <= steps <= self.max_steps:
+            raise ValueError(f"every trace needs the same number of steps (1…{self.max_steps}), "
+                             f"got {[a.size for a in arrays]}")
+        value, write, keep, read, cell, output = arrays
+        scale = max(np.abs(value).max(), 1e-12)
+        grid = np.vstack([0.6 * np.abs(value) / scale, write, keep, read])  # the value row in a lighter shade
+        self.image.set_data(grid)
+        self.image.set_extent((-0.5, steps - 0.5, 3.5, -0.5))
+        t = np.arange(steps)
+        texts = value_labels if value_labels is not None else [f"{v:.3g}" for v in value]
+        for k, column in enumerate(self.labels):
+            show = k < steps and steps <= self.max_labels
+            for r, label in enumerate(column):
+                label.set_visible(show)
+                if show:
+                    label.set_position((k, r))
+                    label.set_text(texts[k] if r == 0 else f"{grid[r, k]:.2g}")
+                    label.set_color("white" if r > 0 and grid[r, k] > 0.9 else "black")
+        self.cell_line.set_data(t, cell)
+        self.out_line.set_data(t, output)
+        self.out_line.set_label(output_label)
+        self.ax_cell.legend(loc="upper left", fontsize=8, ncol=2)
+        self.ax_cell.set_xlim(-0.5, steps - 0.5)
+        low, high = min(cell.min(), output.min(), 0.0), max(cell.max(), output.max(), 0.0)
+        pad = 0.15 * max(high - low, 1e-3)
+        self.ax_cell.set_ylim(low - pad, high + pad)
+        self.ax_cell.set_xticks(t if steps <= self.max_labels else np.linspace(0, steps - 1, 6).round())

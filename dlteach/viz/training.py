@@ -1,0 +1,115 @@
+"""Drawing for the training lessons: decision regions of a classifier, the shape of a network,
+and loss curves of several runs side by side.
+
+:class:`DecisionMap` owns one axes and redraws in place (``show(model)``), so explorers can
+call it on every update; :func:`plot_decision_boundary` is the one-off version for notebooks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import to_rgb
+from matplotlib.patches import Rectangle
+
+from ..nn.functional import softmax
+
+CLASS_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
+def class_probabilities(model, points: np.ndarray) -> np.ndarray:
+    """softmax of the model's logits for every point, computed in eval mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        return softmax(model.forward(points))
+    finally:
+        model.train(was_training)
+
+
+class DecisionMap:
+    """The plane coloured by the predicted class, paler where the model is unsure, with the data on top.
+
+    ``extent`` = (x0, x1, y0, y1) is fixed at construction; ``show(model)`` recolours the
+    regions, ``show(None)`` blanks them (the data stay); ``colours(model)`` computes the picture
+    once so an explorer can keep it and show it again without re-running the model.
+    """
+
+    def __init__(self, ax, X: np.ndarray, y: np.ndarray, extent=None, resolution: int = 120):
+        if extent is None:
+            (x0, y0), (x1, y1) = X.min(axis=0), X.max(axis=0)
+            pad = 0.08 * max(x1 - x0, y1 - y0)
+            extent = (x0 - pad, x1 + pad, y0 - pad, y1 + pad)
+        self.ax, self.extent, self.n_classes = ax, tuple(extent), int(y.max()) + 1
+        gx, gy = np.meshgrid(np.linspace(extent[0], extent[1], resolution),
+                             np.linspace(extent[2], extent[3], resolution))
+        self.points, self.shape = np.column_stack([gx.ravel(), gy.ravel()]), gx.shape
+        self.rgb = np.array([to_rgb(c) for c in CLASS_COLOURS[:self.n_classes]])
+        self.image = ax.imshow(np.ones((*self.shape, 4)), extent=extent, origin="lower",
+                               interpolation="bilinear", aspect="auto")
+        colours = np.array(CLASS_COLOURS)[y % len(CLASS_COLOURS)]
+        self.dots = ax.scatter(X[:, 0], X[:, 1], c=colours, s=9, edgecolors="white", linewidths=0.3)
+        ax.set(xlim=extent[:2], ylim=extent[2:], xticks=[], yticks=[])
+
+    def colours(self, model) -> np.ndarray:
+        """The RGBA picture of the model's regions (white where ``model`` is None), for ``show``."""
+        if model is None:
+            return np.ones((*self.shape, 4))
+        p = class_probabilities(model, self.points)
+        top = p.argmax(axis=1)
+        sure = (p.max(axis=1) - 1 / self.n_classes) / (1 - 1 / self.n_classes)   # 0 at a tie, 1 when certain
+        rgba = np.empty((len(top), 4))
+        rgba[:, :3] = self.rgb[top]
+        rgba[:, 3] = 0.12 + 0.43 * sure
+        return rgba.reshape(*self.shape, 4)
+
+    def show(self, model=None, colours: np.ndarray | None = None) -> None:
+        """Colour the plane by ``model``'s predictions, or with ``colours`` computed earlier."""
+        self.image.set_data(self.colours(model) if colours is None else colours)
+
+
+def plot_decision_boundary(ax, model, X: np.ndarray, y: np.ndarray, title: str | None = None,
+                           resolution: int = 150) -> DecisionMap:
+    """Colour ``ax`` by the class ``model`` predicts, with the points (X, y) on top."""
+    decision = DecisionMap(ax, X, y, resolution=resolution)
+    decision.show(model)
+    if title:
+        ax.set_title(title)
+    return decision
+
+
+class LayerWidths:
+    """A network's shape on ``ax``: one bar per layer, input at the bottom, bar length = units.
+
+    A thin + tall network is a tower of short bars, a fat + short one a single long bar.
+    The bars and their numbers are made once (``rows`` layers at most) and moved by ``show``.
+    """
+
+    def __init__(self, ax, colour: str = "steelblue", label: str = "", rows: int = 10):
+        self.ax, self.rows = ax, rows
+        self.bars = [ax.add_patch(Rectangle((0, r - 0.3), 0, 0.6, color=colour, alpha=0.8)) for r in range(rows)]
+        self.numbers = [ax.text(0, r, "", ha="center", va="center", fontsize=7) for r in range(rows)]
+        self.label = ax.text(0, 0, label, ha="center", color=colour, fontsize=9)
+        ax.set_ylim(-0.6, rows + 0.6)
+
+    def show(self, sizes, centre: float = 0.0) -> None:
+        if len(sizes) > self.rows:
+            raise ValueError(f"LayerWidths has room for {self.rows} layers, got {len(sizes)}")
+        for r, (bar, number) in enumerate(zip(self.bars, self.numbers)):
+            shown = r < len(sizes)
+            bar.set_visible(shown)
+            number.set_visible(shown)
+            if shown:
+                bar.set_bounds(centre - sizes[r] / 2, r - 0.3, sizes[r], 0.6)
+                number.set(x=centre, text=str(sizes[r]))
+        self.label.set_position((centre, len(sizes) - 0.2))
+
+
+def plot_loss_curves(ax, curves: dict, xlabel: str, title: str | None = None, log: bool = True) -> None:
+    """Several runs on one axes: ``curves`` maps a label to (x, loss)."""
+    for label, (x, loss) in curves.items():
+        ax.plot(x, loss, label=label, lw=1.4)
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel="loss", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)

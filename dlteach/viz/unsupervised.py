@@ -1,0 +1,60 @@
+"""Drawing for lessons 12–13: images in a grid, filters, reconstructions and 2-D codes."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import numpy as np
+
+
+def tile(images, ncols: int | None = None, shape=(8, 8), pad: int = 1, normalise: bool = False) -> np.ndarray:
+    """Arrange images (N, H·W) or (N, H, W) in one mosaic array, ``ncols`` per row, separated by
+    ``pad`` pixels of NaN (drawn as background). With ``normalise`` each image is scaled to [−1, 1]
+    by its largest |value|, so weak and strong filters are equally visible."""
+    images = np.asarray(images, dtype=np.float64).reshape(-1, *shape)
+    n = len(images)
+    if normalise:
+        images = images / np.maximum(np.abs(images).max(axis=(1, 2), keepdims=True), 1e-12)
+    ncols = ncols or int(np.ceil(np.sqrt(n)))
+    nrows = max(1, int(np.ceil(n / ncols)))
+    h, w = shape
+    cells = np.full((nrows * ncols, h + pad, w + pad), np.nan)
+    cells[:n, :h, :w] = images
+    mosaic = cells.reshape(nrows, ncols, h + pad, w + pad).transpose(0, 2, 1, 3)
+    mosaic = mosaic.reshape(nrows * (h + pad), ncols * (w + pad))
+    return mosaic[:mosaic.shape[0] - pad, :mosaic.shape[1] - pad]
+
+
+def show_images(ax, images, ncols=None, shape=(8, 8), title="", cmap="gray_r", vmin=0.0, vmax=1.0):
+    """Images in a grid on ``ax`` (pixel values 0…1, ink dark); returns the AxesImage."""
+    im = ax.imshow(tile(images, ncols, shape), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_title(title)
+    ax.axis("off")
+    return im
+
+
+def show_filters(ax, weights, ncols=None, shape=(8, 8), title="filters"):
+    """Each column of ``weights`` (pixels, units) as an image: red pixels excite the unit, blue inhibit."""
+    im = ax.imshow(tile(np.asarray(weights).T, ncols, shape, normalise=True), cmap="RdBu_r",
+                   vmin=-1, vmax=1, interpolation="nearest")
+    ax.set_title(title)
+    ax.axis("off")
+    return im
+
+
+def show_reconstructions(ax, originals, reconstructions, shape=(8, 8), title="top: input, bottom: reconstruction"):
+    """Inputs in the first row and their reconstructions below them."""
+    n = len(originals)
+    return show_images(ax, np.concatenate([originals, reconstructions]), ncols=n, shape=shape, title=title)
+
+
+def scatter_codes(ax, codes, labels, title="", xlabel="code unit 1", ylabel="code unit 2", legend=True):
+    """2-D codes as points coloured by class, with a legend of the classes to the right of ``ax``."""
+    codes, labels = np.asarray(codes), np.asarray(labels)
+    cmap = mpl.colormaps["tab10"]
+    for c in np.unique(labels):
+        points = codes[labels == c]
+        ax.scatter(points[:, 0], points[:, 1], s=8, color=cmap(int(c) % 10), label=str(c), alpha=0.7)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    if legend:
+        ax.legend(title="digit", fontsize=8, title_fontsize=9, markerscale=1.5, loc="center left",
+                  bbox_to_anchor=(1.0, 0.5))

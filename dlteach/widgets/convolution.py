@@ -1,0 +1,314 @@
+"""Lesson 7: a kernel sliding over an image one window at a time, then pooling of the map.
+
+Each step computes one output number, z[i, j] = Σ_{p,q} x[i·s + p, j·s + q] · w[p, q]
+(cross-correlation, as in the lecture and PyTorch), written out term by term; the output
+map fills in cell by cell, and a pooled cell appears once its whole window is computed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import ipywidgets as W
+import numpy as np
+
+from ..nn.functional import avg_pool2d, conv2d, l2_pool2d, max_pool2d
+from ..viz.grids import MINUS, AnnotatedGrid, number
+from .base import Explorer
+
+LECTURE_IMAGE = "100001\n010010\n001100\n100010\n010010\n001010"
+KERNELS = {"kernel 1": "1 -1 -1\n-1 1 -1\n-1 -1 1", "kernel 2": "-1 1 -1\n-1 1 -1\n-1 1 -1"}
+IMAGES = ("lecture image", "my image")
+POOLS = {"max": max_pool2d, "average": avg_pool2d, "L2": l2_pool2d}
+MAX_IMAGE, MAX_KERNEL, MAX_PADDING = 10, 7, 3
+
+
+def parse_grid(text: str, what: str, max_side: int) -> np.ndarray:
+    """Rows of numbers → a 2-D float array.
+
+    Rows are lines (or separated by ``/`` or ``;``). A row of bare digits such as ``100001``
+    is read digit by digit, as the lecture writes its image; otherwise the numbers are
+    separated by spaces or commas (``1 -1 0.5``). Brackets are ignored, so ``[[1, 0], [0, 1]]``
+    works too. Raises ValueError with a message for the learner.
+    """
+    text = re.sub(r"\]\s*,", "\n", text).replace("[", "").replace("]", "")
+    rows = [line.strip().strip(",") for line in re.split(r"[\n/;]", text)]
+    rows = [row for row in rows if row]
+    if not rows:
+        raise ValueError(f"The {what} is empty: write one row of numbers per line.")
+    values = []
+    for r, row in enumerate(rows, start=1):
+        tokens = list(row) if re.fullmatch(r"\d+", row) else re.split(r"[\s,]+", row)
+        try:
+            values.append([float(t.replace(MINUS, "-")) for t in tokens])
+        except ValueError:
+            bad = next(t for t in tokens if not _is_number(t))
+            raise ValueError(f"Row {r} of the {what}: {bad!r} is not a number.") from None
+    lengths = [len(v) for v in values]
+    if len(set(lengths)) > 1:
+        r = next(i for i, n in enumerate(lengths) if n != lengths[0]) + 1
+        raise ValueError(f"Row {r} of the {what} has {_count(lengths[r - 1], 'number')} but row 1 has "
+                         f"{lengths[0]}: every row needs the same length.")
+    grid = np.array(values)
+    if not np.isfinite(grid).all():
+        raise ValueError(f"The {what} must hold finite numbers.")
+    if max(grid.shape) > max_side:
+        raise ValueError(f"The {what} is {grid.shape[0]}×{grid.shape[1]}; up to {max_side}×{max_side} fits here.")
+    return grid
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token.replace(MINUS, "-"))
+    except ValueError:
+        return False
+    return True
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("s" if n != 1 else "")
+
+
+def _edges(rows: int, cols: int) -> str:
+    """e.g. "the last row and the last 2 columns"."""
+    parts = [f"the last {_count(n, noun)}".replace("last 1 ", "last ") for n, noun in ((rows, "row"), (cols, "column")) if n]
+    return " and ".join(parts)
+
+
+def _factor(v: float) -> str:
+    """A factor of a product: negative numbers in brackets, 0·(−1)."""
+    return f"({number(v)})" if v < 0 else number(v)
+
+
+def window_equation(window: np.ndarray, kernel: np.ndarray) -> str:
+    """window · kernel written out, one line per kernel row, aligned, ending with ``= value``."""
+    terms = [[f"{_factor(x)}·{_factor(w)}" for x, w in zip(xr, wr)] for xr, wr in zip(window, kernel)]
+    width = max(len(t) for row in terms for t in row)
+    lines = [("  " if r == 0 else "+ ") + " + ".join(t.ljust(width) for t in row) for r, row in enumerate(terms)]
+    return "\n".join(lines) + f" = {number(float((window * kernel).sum()))}"
+
+
+def pool_equation(kind: str, values: np.ndarray, result: float) -> str:
+    """One pooled number written out, e.g. ``max(3, −1, −3, 1) = 3``."""
+    listed = ", ".join(number(v) for v in values)
+    if kind == "L2":
+        squares = " + ".join(f"{_factor(v)}²" for v in values)
+        return f"√({squares}) = {number(result)}"
+    return f"{'mean' if kind == 'average' else 'max'}({listed}) = {number(result)}"
+
+
+def geometry_notes(image_shape, kernel_shape, stride: int, padding: int) -> tuple[str | None, list[str]]:
+    """(a problem that leaves no output, or None; notes worth telling about this geometry)."""
+    if stride < 1:
+        return f"Stride must be at least 1, got {stride}.", []
+    if padding < 0:
+        return f"Padding must be 0 or more, got {padding}.", []
+    if padding > MAX_PADDING:
+        return (f"Padding {padding} would surround the image with a frame of zeros {padding} wide; "
+                f"up to {MAX_PADDING} fits here."), []
+    (H, Wd), (kh, kw) = image_shape, kernel_shape
+    Hp, Wp = H + 2 * padding, Wd + 2 * padding
+    if kh > Hp or kw > Wp:
+        return (f"The {kh}×{kw} kernel is bigger than the {'padded ' if padding else ''}image "
+                f"({Hp}×{Wp}): it fits nowhere, so there is no output. Use a smaller kernel or more padding."), []
+    notes = []
+    if stride > max(Hp - kh, Wp - kw) and stride > 1:
+        notes.append(f"Stride {stride} is larger than the room the {kh}×{kw} kernel has to move in the "
+                     f"{Hp}×{Wp} {'padded ' if padding else ''}image: it fits only once, so the output is one number.")
+    else:
+        spare = [(Hp - kh) % stride, (Wp - kw) % stride]
+        if any(spare):
+            notes.append(f"With stride {stride} the window never reaches {_edges(*spare)} of the "
+                         f"{'padded ' if padding else ''}image.")
+    if padding >= min(kh, kw):
+        notes.append(f"With padding {padding} and a {kh}×{kw} kernel the corner windows lie entirely in the "
+                     "zero padding, so they output 0.")
+    return None, notes
+
+
+class ConvolutionExplorer(Explorer):
+    """Image (with its zero padding), kernel, output map and pooled map as annotated grids;
+    ``position`` is the window being computed (0 = top left, row by row; positions past the
+    last window show the finished map)."""
+
+    def __init__(self, image="lecture image", my_image=LECTURE_IMAGE, kernel="kernel 1",
+                 my_kernel="1 1 1\n0 0 0\n-1 -1 -1", stride=1, padding=0, position=0, pool="max", pool_size=2):
+        super().__init__(figsize=(11, 4.8), image=image, my_image=my_image, kernel=kernel, my_kernel=my_kernel,
+                         stride=stride, padding=padding, position=position, pool=pool, pool_size=pool_size)
+        grid_spec = self.fig.add_gridspec(2, 4, height_ratios=[3, 1.25])
+        axes = [self.fig.add_subplot(grid_spec[0, i]) for i in range(4)]
+        self.grid_image, self.grid_kernel, self.grid_output, self.grid_pooled = (
+            AnnotatedGrid(ax) for ax in axes)
+        ax_window, ax_pool = self.fig.add_subplot(grid_spec[1, :3]), self.fig.add_subplot(grid_spec[1, 3])
+        ax_window.axis("off")
+        ax_pool.axis("off")
+        self.text_window = ax_window.text(0, 1, "", va="top", ha="left", family="monospace",
+                                          transform=ax_window.transAxes)
+        self.text_pool = ax_pool.text(0, 1, "", va="top", ha="left", family="monospace", fontsize=11,
+                                      transform=ax_pool.transAxes)
+        self._controls: dict[str, W.ValueWidget] = {}
+        self.n_steps = 0
+        self.output = self.partial = self.pooled = self.pooled_partial = None
+        self.equation = self.pool_text = ""
+        self.update()
+
+    # -- the pure part ------------------------------------------------------------
+    def update(self, **changes) -> str:
+        """As :meth:`Explorer.update`; editing your own image or kernel also selects it."""
+        if "my_image" in changes and "image" not in changes:
+            changes["image"] = "my image"
+        if "my_kernel" in changes and "kernel" not in changes:
+            changes["kernel"] = "my kernel"
+        message = super().update(**changes)
+        if self._controls:  # the live widget: keep its choices and the step slider in step with the state
+            self._controls["image"].value = self.state["image"]
+            self._controls["kernel"].value = self.state["kernel"]
+            self._controls["position"].max = max(self.n_steps - 1, 0)
+        return message
+
+    def draw(self, image, my_image, kernel, my_kernel, stride, padding, position, pool, pool_size):
+        if image not in IMAGES:
+            raise ValueError(f"image must be one of {IMAGES}, got {image!r}")
+        if kernel not in (*KERNELS, "my kernel"):
+            raise ValueError(f"kernel must be one of {(*KERNELS, 'my kernel')}, got {kernel!r}")
+        if pool not in POOLS:
+            raise ValueError(f"pool must be one of {tuple(POOLS)}, got {pool!r}")
+        for name, value in (("stride", stride), ("padding", padding), ("pool size", pool_size), ("position", position)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+                return f"The {name} must be a whole number, got {value!r}."
+        try:
+            x = parse_grid(LECTURE_IMAGE if image == "lecture image" else my_image, "image", MAX_IMAGE)
+            w = parse_grid(KERNELS.get(kernel, my_kernel), "kernel", MAX_KERNEL)
+        except ValueError as error:
+            return f"{error} The picture still shows the last valid image and kernel."
+        problem, notes = geometry_notes(x.shape, w.shape, stride, padding)
+        shown = padding if 0 <= padding <= MAX_PADDING else 0
+        padded = np.pad(x, shown)
+        faint = np.pad(np.zeros(x.shape, bool), shown, constant_values=True)
+        self.grid_image.show(padded, faint=faint)
+        self.grid_image.ax.set_title(f"image {x.shape[0]}×{x.shape[1]}"
+                                     + (f", padding {shown}" if shown else ""))
+        if shown:
+            self.grid_image.box("image", shown, shown, *x.shape, linewidth=1.5, edgecolor="#555555", linestyle="--")
+        else:
+            self.grid_image.hide("image")
+        self.grid_kernel.show(w)
+        self.grid_kernel.ax.set_title(f"{kernel} {w.shape[0]}×{w.shape[1]}")
+        if problem is not None:
+            return self._no_output(problem)
+        return " ".join(notes + self._step(x, w, padded, stride, padding, position, pool, pool_size))
+
+    def _no_output(self, problem: str) -> str:
+        self.n_steps, self.output = 0, None
+        self.partial = self.pooled = self.pooled_partial = None
+        self.equation = self.pool_text = ""
+        for grid in (self.grid_output, self.grid_pooled):
+            grid.clear()
+            grid.ax.set_title("no output")
+        self.grid_image.hide("window")
+        self.text_window.set_text("")
+        self.text_pool.set_text("")
+        return problem
+
+    def _step(self, x, w, padded, stride, padding, position, pool, pool_size) -> list[str]:
+        """Draw the sweep up to window ``position`` and the pooling; returns notes for the learner."""
+        self.output = conv2d(x[None, None], w[None, None], stride=stride, padding=padding)[0, 0]
+        Ho, Wo = self.output.shape
+        self.n_steps = Ho * Wo
+        k = min(max(position, 0), self.n_steps - 1)
+        i, j = divmod(k, Wo)
+        kh, kw = w.shape
+        window = padded[i * stride:i * stride + kh, j * stride:j * stride + kw]
+        self.partial = np.where(np.arange(self.n_steps).reshape(Ho, Wo) <= k, self.output, np.nan)
+
+        self.grid_image.box("window", i * stride, j * stride, kh, kw, edgecolor="#ff8c00", linewidth=3.5)
+        self.grid_output.show(self.partial, scale=np.abs(self.output).max())
+        self.grid_output.box("current", i, j, edgecolor="#ff8c00", linewidth=3.5)
+        self.grid_output.ax.set_title(f"output {Ho}×{Wo}, stride {stride}: step {k + 1} of {self.n_steps}")
+        self.equation = f"output[{i}, {j}] = window · kernel =\n" + window_equation(window, w)
+        lines = self.equation.count("\n") + 1
+        longest = max(len(line) for line in self.equation.splitlines())
+        self.text_window.set_text(self.equation)
+        self.text_window.set_fontsize(min(13.0, 560 / longest, 64 / lines))
+        return self._pool(pool, pool_size, i, j)
+
+    def _pool(self, pool, pool_size, i, j) -> list[str]:
+        Ho, Wo = self.output.shape
+        if pool_size < 1 or pool_size > min(Ho, Wo):
+            self.pooled = self.pooled_partial = None
+            self.grid_pooled.clear()
+            self.grid_pooled.ax.set_title("no pooling")
+            self.grid_output.hide("pool")
+            self.pool_text = ""
+            self.text_pool.set_text("")
+            return [f"Pool size must be at least 1, got {pool_size}." if pool_size < 1 else
+                    f"The {pool_size}×{pool_size} pooling window is larger than the {Ho}×{Wo} output map: "
+                    "choose a smaller pool size."]
+        ps = pool_size
+        self.pooled = POOLS[pool](self.output[None, None], ps)[0, 0]
+        Po, Qo = self.pooled.shape
+        # pooled[a, b] is known once output[a·ps + ps − 1, b·ps + ps − 1], its window's last cell, is
+        last = (np.arange(Po)[:, None] * ps + ps - 1) * Wo + np.arange(Qo)[None, :] * ps + ps - 1
+        done = last <= i * Wo + j
+        self.pooled_partial = np.where(done, self.pooled, np.nan)
+        self.grid_pooled.show(self.pooled_partial, scale=np.abs(self.pooled).max())
+        self.grid_pooled.ax.set_title(f"{ps}×{ps} {pool} pooling → {Po}×{Qo}")
+        a, b = i // ps, j // ps
+        notes = []
+        if Ho % ps or Wo % ps:
+            notes.append(f"{ps}×{ps} pooling drops {_edges(Ho % ps, Wo % ps)} of the {Ho}×{Wo} output map.")
+        if a < Po and b < Qo:
+            self.grid_output.box("pool", a * ps, b * ps, ps, ps, edgecolor="#6a3d9a", linewidth=2, linestyle="--")
+            self.grid_pooled.box("current", a, b, edgecolor="#6a3d9a", linewidth=3)
+            cell = f"{pool} pooling: pooled[{a}, {b}]"
+            if done[a, b]:
+                region = self.output[a * ps:(a + 1) * ps, b * ps:(b + 1) * ps].ravel()
+                self.pool_text = f"{cell} =\n{pool_equation(pool, region, self.pooled[a, b])}"
+            else:
+                self.pool_text = f"{cell}:\nwaits for the rest of\nits {ps}×{ps} window"
+        else:
+            self.grid_output.hide("pool")
+            self.grid_pooled.hide("current")
+            self.pool_text = f"output[{i}, {j}] lies in no\n{ps}×{ps} pooling window"
+        self.text_pool.set_text(self.pool_text)
+        return notes
+
+    # -- the ipywidgets part ------------------------------------------------------
+    def controls(self):
+        s = self.state
+        area = dict(layout=W.Layout(width="150px", height="130px"), continuous_update=False)
+        self._controls = {
+            "image": W.Dropdown(options=IMAGES, value=s["image"], description="image"),
+            "my_image": W.Textarea(value=s["my_image"], placeholder="one row per line, e.g. 0110", **area),
+            "kernel": W.Dropdown(options=[*KERNELS, "my kernel"], value=s["kernel"], description="kernel"),
+            "my_kernel": W.Textarea(value=s["my_kernel"], placeholder="e.g. 1 0 -1", **area),
+            "stride": W.IntSlider(value=s["stride"], min=1, max=6, description="stride"),
+            "padding": W.IntSlider(value=s["padding"], min=0, max=MAX_PADDING, description="padding"),
+            "pool": W.ToggleButtons(options=list(POOLS), value=s["pool"], description="pooling",
+                                    style={"button_width": "70px"}),
+            "pool_size": W.IntSlider(value=s["pool_size"], min=1, max=4, description="pool size"),
+            "position": W.IntSlider(value=s["position"], min=0, max=max(self.n_steps - 1, 0), description="window"),
+        }
+        return self._controls
+
+    def widget(self) -> W.VBox:
+        """The base widget, rearranged: image and kernel editors side by side, and a play
+        button and single steps driving the window slider."""
+        if self._view is not None:
+            return self._view
+        view = super().widget()
+        c = self._controls
+        play = W.Play(value=c["position"].value, min=0, max=c["position"].max, interval=900, description="play")
+        W.jslink((play, "value"), (c["position"], "value"))
+        W.jslink((play, "max"), (c["position"], "max"))
+        back, forward = W.Button(description="◀ step"), W.Button(description="step ▶")
+        back.on_click(lambda _: setattr(c["position"], "value", max(c["position"].value - 1, 0)))
+        forward.on_click(lambda _: setattr(c["position"], "value", min(c["position"].value + 1, c["position"].max)))
+        note, image = view.children[-2:]
+        view.children = [
+            W.HBox([W.VBox([c["image"], c["my_image"]]), W.VBox([c["kernel"], c["my_kernel"]]),
+                    W.VBox([c["stride"], c["padding"], c["pool_size"], c["pool"]])]),
+            W.HBox([play, back, forward, c["position"]]),
+            note, image,
+        ]
+        return view

@@ -1,0 +1,297 @@
+"""Lesson 5: batch, mini-batch and stochastic gradient descent on a two-parameter model.
+
+The model is a straight line y = w x + b fitted to N = 200 noisy points with the mean
+squared error, so the total loss L(w, b) is an exact quadratic and its contours can be
+drawn exactly. One epoch with batch size B makes ⌈N / B⌉ updates, each descending the
+loss of one mini-batch only: "L is different each time we update".
+
+Training happens on the Train button (``train()``); moving a slider only redraws runs
+already in the cache.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import ipywidgets as W
+import matplotlib as mpl
+import numpy as np
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
+
+from ..nn import Linear, MSELoss
+from ..nn.module import rng_from
+from ..optim import SGD
+from ..surfaces import Surface
+from ..train import TrainingDiverged, fit
+from ..viz.surfaces import draw_surface
+from .base import Explorer
+
+N = 200
+START = (-1.0, 2.5)                # θ⁰ = (w, b), the same for every run
+
+
+def line_data(n: int = N, seed=0) -> tuple[np.ndarray, np.ndarray]:
+    """n points (x, t) around the line t = 1.5 x − 0.5, as (n, 1) arrays: inputs and targets."""
+    rng = rng_from(seed)
+    x = rng.normal(1.0, 0.7, (n, 1))
+    return x, 1.5 * x - 0.5 + 0.4 * rng.standard_normal((n, 1))
+
+
+def line_surface(x: np.ndarray, t: np.ndarray, extent=(-1.5, 3.0, -2.5, 3.0)) -> Surface:
+    """The exact loss L(w, b) = mean((w x + b − t)²) of the points, as a :class:`Surface`.
+
+    L is quadratic in (w, b), so five averages of the data give it everywhere.
+    """
+    x, t = x.ravel(), t.ravel()
+    xx, x1, xt, t1, tt = (x * x).mean(), x.mean(), (x * t).mean(), t.mean(), (t * t).mean()
+
+    def loss(w, b):
+        return w * w * xx + 2 * w * b * x1 + b * b - 2 * w * xt - 2 * b * t1 + tt
+
+    def grad(w, b):
+        return 2 * (w * xx + b * x1 - xt), 2 * (w * x1 + b - t1)
+
+    best = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), t, rcond=None)[0]
+    return Surface("line fit", loss, grad, extent, (tuple(best),))
+
+
+class _PathSGD(SGD):
+    """Plain SGD on the line y = w x + b that also records θ = (w, b) after every update."""
+
+    def __init__(self, line: Linear, lr: float):
+        super().__init__(line, lr)
+        self.line = line
+        self.path = [self.theta()]
+
+    def theta(self) -> tuple[float, float]:
+        return float(self.line.params["weight"][0, 0]), float(self.line.params["bias"][0])
+
+    def step(self):
+        super().step()
+        self.path.append(self.theta())
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run. Arrays are indexed by update k = 0, 1, …, K (k = 0 is the start θ⁰)."""
+
+    batch_size: int
+    updates_per_epoch: int
+    path: np.ndarray         # (K + 1, 2): θ = (w, b) after each update
+    loss: np.ndarray         # (K + 1,): the total loss L(θ) on all N points
+    batch_loss: np.ndarray   # (K,): the mini-batch loss each update descended
+    time: np.ndarray         # (K + 1,): seconds since the start of training
+    diverged: str = ""       # the TrainingDiverged message, or ""
+
+    @property
+    def updates(self) -> int:
+        return len(self.path) - 1
+
+    def reaching(self, target: float) -> int | None:
+        """The first update k with L(θᵏ) ≤ target, or None."""
+        hits = np.flatnonzero(self.loss <= target)
+        return int(hits[0]) if hits.size else None
+
+
+def train_line(x, t, batch_size: int, lr: float, epochs: int, seed=0, start=START) -> Run:
+    """Fit y = w x + b from θ⁰ = ``start`` with ``dlteach.train.fit`` and record every update."""
+    line = Linear(1, 1, seed=0)
+    line.params["weight"][:], line.params["bias"][:] = start
+    opt = _PathSGD(line, lr)
+    surface = line_surface(x, t)
+    try:
+        history = fit(line, MSELoss(), opt, x, t, epochs=epochs, batch_size=batch_size, seed=seed, progress=False)
+        batch_loss, times, diverged = history.update_loss, history.update_time, ""
+    except TrainingDiverged as error:
+        batch_loss, times, diverged = [], [], str(error)
+    path = np.array(opt.path)
+    k = len(path) - 1
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = surface.loss(path[:, 0], path[:, 1])
+    pad = np.full(k, np.nan)
+    return Run(batch_size, math.ceil(len(x) / min(batch_size, len(x))), path, loss,
+               np.asarray(batch_loss) if batch_loss else pad, np.r_[0.0, times] if times else np.r_[0.0, pad],
+               diverged)
+
+
+def _shown(updates: int, most: int = 600) -> np.ndarray:
+    """The updates 1…K to draw on a log axis: all of them, or ``most`` spread geometrically."""
+    if updates <= most:
+        return np.arange(1, updates + 1)
+    return np.unique(np.geomspace(1, updates, most).round().astype(int))
+
+
+def colour(batch_size: int, n: int = N):
+    """Batch sizes on one colour scale: 1 dark purple … N yellow."""
+    return mpl.colormaps["plasma"](0.85 * math.log(batch_size) / math.log(n))
+
+
+class MiniBatchExplorer(Explorer):
+    """The path of θ on the exact loss contours, and L against epochs, updates and seconds for each batch size."""
+
+    def __init__(self, batch_size=10, lr=0.1, epochs=20, target_loss=0.2, n=N, seed=0, compare=None):
+        super().__init__(figsize=(10.5, 5.8), batch_size=batch_size, lr=lr, epochs=epochs, target_loss=target_loss)
+        self.x, self.t = line_data(n, seed)
+        self.n, self.seed = n, seed
+        # stochastic, 20 mini-batches, 4 mini-batches and batch GD: (1, 10, 50, 200) for N = 200
+        self.compare = tuple(sorted({1, max(n // 20, 1), max(n // 4, 1), n} if compare is None else set(compare)))
+        self.surface = line_surface(self.x, self.t)
+        self.runs: dict[tuple[int, float, int], Run] = {}
+        grid = self.fig.add_gridspec(3, 2, width_ratios=[1.25, 1])
+        self.ax = self.fig.add_subplot(grid[:, 0])
+        self.ax_epochs, self.ax_updates, self.ax_time = (self.fig.add_subplot(grid[i, 1]) for i in range(3))
+        *_, star = draw_surface(self.ax, self.surface)
+        star.set(label="minimum θ*", zorder=5)
+        self.ax.set(xlabel="w (slope)", ylabel="b (intercept)")
+        (self.full_path,) = self.ax.plot([], [], "--", color="black", lw=1.5, label="batch GD (B = N)")
+        (self.path,) = self.ax.plot([], [], "-", lw=1.0, marker="o", ms=2, label="path with the chosen B")
+        self.ax.plot(*START, "s", color="black", ms=7, label="start θ⁰")
+        legend = self.ax.legend(loc="lower right", fontsize=8)
+        self.path_handle = legend.legend_handles[[t.get_text() for t in legend.texts].index(self.path.get_label())]
+        best = self.surface.loss(*self.surface.minima[0])
+        for ax, label in ((self.ax_epochs, "epochs"), (self.ax_updates, "parameter updates"),
+                          (self.ax_time, "wall time (s)")):
+            ax.set(xlabel=label, ylabel="total loss L", yscale="log")
+            ax.yaxis.set_major_locator(FixedLocator([0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]))
+            ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+            ax.yaxis.set_minor_locator(NullLocator())  # fewer ticks: cheaper frames
+            ax.axhline(best, color="grey", ls=":", lw=1, label="lowest possible L(θ*)")
+            ax.grid(alpha=0.3)
+        for ax in (self.ax_updates, self.ax_time):
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))  # plain numbers render faster than 10ⁿ
+        self.target_lines = [ax.axhline(target_loss, color="green", lw=1, label="target L")
+                             for ax in (self.ax_epochs, self.ax_updates, self.ax_time)]
+        (self.noisy,) = self.ax_updates.plot([], [], color="grey", lw=0.5, alpha=0.5, label="mini-batch loss")
+        self.ax_updates.legend(handles=[self.noisy, self.target_lines[1], self.ax_updates.lines[0]], fontsize=7,
+                               loc="upper right")
+        self.curves: dict[int, tuple] = {}
+        self.legend_for: list[int] = []
+        self.update()
+
+    # -- training: on the button --------------------------------------------------
+    def train(self, report=None) -> str:
+        """Train the comparison batch sizes and the chosen one with the current η and epochs (cached)."""
+        s = self.state
+        if self._valid(s):
+            return self.update()
+        todo = [b for b in sorted({*self.compare, s["batch_size"]}) if (b, s["lr"], s["epochs"]) not in self.runs]
+        if todo and not self.runs:  # a throw-away run first, so no timed run pays Python's one-off start-up costs
+            train_line(self.x[:1], self.t[:1], 1, s["lr"], 1)
+        for i, b in enumerate(todo):
+            if report:
+                report(i / len(todo), f"batch size {b}")
+            self.runs[(b, s["lr"], s["epochs"])] = train_line(self.x, self.t, b, s["lr"], s["epochs"], self.seed)
+        if report:
+            report(1.0, "done")
+        return self.update()
+
+    def actions(self):
+        return {"Train": self.train}
+
+    def run(self, batch_size: int) -> Run | None:
+        """The cached run for ``batch_size`` at the current η and epochs."""
+        return self.runs.get((batch_size, self.state["lr"], self.state["epochs"]))
+
+    # -- drawing: on every slider move ------------------------------------------------
+    def _valid(self, s) -> str:
+        if not (isinstance(s["batch_size"], (int, np.integer)) and 1 <= s["batch_size"] <= self.n):
+            return f"The batch size must be a whole number from 1 to N = {self.n}, got {s['batch_size']}."
+        if not s["lr"] > 0:
+            return f"The learning rate η must be positive, got {s['lr']}."
+        if not (isinstance(s["epochs"], (int, np.integer)) and s["epochs"] >= 1):
+            return f"Epochs must be a positive whole number, got {s['epochs']}."
+        if not s["target_loss"] > 0:
+            return f"The target loss must be positive, got {s['target_loss']}."
+        return ""
+
+    def _curves(self, b):
+        if b not in self.curves:
+            c, width = colour(b, self.n), 1.2
+            self.curves[b] = tuple(ax.plot([], [], color=c, lw=width, label=f"B = {b}")[0]
+                                   for ax in (self.ax_epochs, self.ax_updates, self.ax_time))
+        return self.curves[b]
+
+    def draw(self, batch_size, lr, epochs, target_loss):
+        problem = self._valid(self.state)
+        if problem:
+            return problem
+        for line in self.target_lines:
+            line.set_ydata([target_loss])
+        runs = {b: r for (b, rate, e), r in self.runs.items() if rate == lr and e == epochs}
+        for b, lines in self.curves.items():
+            for line in lines:
+                line.set_visible(b in runs and not runs[b].diverged)
+        for b, r in sorted(runs.items()):
+            if r.diverged:
+                continue
+            per_epoch, log_k = r.loss[::r.updates_per_epoch], _shown(r.updates)
+            for line, (xs, ys) in zip(self._curves(b), ((np.arange(len(per_epoch)), per_epoch),
+                                                         (log_k, r.loss[log_k]), (r.time[log_k], r.loss[log_k]))):
+                line.set_data(xs, ys)
+                line.set(linewidth=2.2 if b == batch_size else 1.2, zorder=3 if b == batch_size else 2)
+        chosen, full = runs.get(batch_size), runs.get(self.n)
+        self.path.set_color(colour(batch_size, self.n))
+        self.path_handle.set_color(colour(batch_size, self.n))
+        self.path.set_data(*(chosen.path.T if chosen else ([], [])))
+        self.path.set_marker("o" if chosen and chosen.updates <= 500 else "")
+        self.full_path.set_data(*(full.path.T if full and batch_size != self.n else ([], [])))
+        k = _shown(chosen.updates) if chosen else np.arange(0)
+        self.noisy.set_data(k, chosen.batch_loss[k - 1] if chosen else [])
+        self._rescale(runs, epochs, target_loss)
+        upe = math.ceil(self.n / batch_size)
+        self.ax.set_title(f"B = {batch_size}: ⌈{self.n}/{batch_size}⌉ = {upe} updates per epoch, η = {lr:g}")
+        return self._message(batch_size, upe, chosen, full, target_loss, epochs, lr)
+
+    def _rescale(self, runs, epochs, target_loss):
+        good = [r for r in runs.values() if not r.diverged]
+        losses = np.concatenate([r.loss for r in good] + [[target_loss]])
+        best = self.surface.loss(*self.surface.minima[0])
+        top = min(float(np.nanmax(losses)), 1e3)
+        for ax in (self.ax_epochs, self.ax_updates, self.ax_time):
+            ax.set_ylim(best * 0.85, top * 4)
+        self.ax_epochs.set_xlim(0, epochs)
+        most = max((r.updates for r in good), default=10)
+        self.ax_updates.set_xlim(1, max(most, 10))
+        slowest = max((r.time[-1] for r in good), default=1.0)
+        fastest = min((r.time[1] for r in good), default=1e-4)
+        self.ax_time.set_xlim(fastest / 1.5, slowest * 1.5)
+        shown = [b for b in sorted(runs) if not runs[b].diverged]
+        if shown != self.legend_for:  # legends are rebuilt only when the set of runs changes
+            if shown:
+                self.ax_epochs.legend(handles=[self.curves[b][0] for b in shown], fontsize=7, loc="upper right",
+                                      ncols=len(shown))
+            elif self.ax_epochs.get_legend():
+                self.ax_epochs.get_legend().remove()
+            self.legend_for = shown
+
+    def _message(self, b, upe, chosen, full, target, epochs, lr) -> str:
+        head = f"Batch size {b}: ⌈{self.n}/{b}⌉ = {upe} update{'s' if upe > 1 else ''} per epoch"
+        if chosen is None:
+            return f"{head}. Not trained yet with η = {lr:g} and {epochs} epochs: press Train."
+        if chosen.diverged:
+            return f"{head}. {chosen.diverged}"
+        k = chosen.reaching(target)
+        if k is None:
+            reach = f"L never got down to {target:g} in {epochs} epochs (lowest {np.nanmin(chosen.loss):.3g})"
+        else:
+            reach = (f"L ≤ {target:g} first after {k} updates = {k / upe:.1f} epochs "
+                     f"= {chosen.time[k]:.3f} s")
+        text = f"{head}, {chosen.updates} in {epochs} epochs. {reach}."
+        if full is not None and b != self.n and not full.diverged:
+            kf = full.reaching(target)
+            text += (f" Batch GD (B = {self.n}): " + (f"after {kf} updates = {kf} epochs = {full.time[kf]:.3f} s."
+                                                      if kf is not None else f"not within {epochs} epochs."))
+        return text
+
+    def controls(self):
+        return {
+            "batch_size": W.IntSlider(value=self.state["batch_size"], min=1, max=self.n, description="batch size B"),
+            "lr": W.FloatLogSlider(value=self.state["lr"], base=10, min=-3, max=0, step=0.1,
+                                   description="η (lr)", readout_format=".3g"),
+            "epochs": W.IntSlider(value=self.state["epochs"], min=1, max=100, description="epochs"),
+            "target_loss": W.FloatLogSlider(value=self.state["target_loss"], base=10, min=-1, max=1, step=0.05,
+                                            description="target L", readout_format=".3g"),
+        }

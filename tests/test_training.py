@@ -1,0 +1,506 @@
+"""MLP, the training loop, optimiser schedules and penalties, Dropout: gradient checks and torch parity."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from dlteach.data import load_digits, xor
+from dlteach.gradcheck import check_module
+from dlteach.models import MLP
+from dlteach.nn import MSELoss, SoftmaxCrossEntropy
+from dlteach.optim import SGD
+from dlteach.torch_ref import copy_to_torch, grads_of, torch_mlp
+from dlteach.train import History, TrainingDiverged, accuracy, evaluate, fit, predict
+
+
+# -- MLP ---------------------------------------------------------------------
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_mlp_matches_torch_output_and_every_gradient(activation):
+    ours = MLP([4, 6, 5, 3], activation, seed=0)
+    assert [name for name, _, _ in ours.named_parameters()] == [
+        "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+    theirs = copy_to_torch(ours, torch_mlp([4, 6, 5, 3], activation))
+    x = np.random.default_rng(1).standard_normal((8, 4))
+    labels = np.random.default_rng(2).integers(0, 3, 8)
+    loss = SoftmaxCrossEntropy()
+    value = loss.forward(ours.forward(x), labels)
+    dx = ours.backward(loss.backward())
+
+    tx = torch.from_numpy(x).requires_grad_()
+    tvalue = torch.nn.functional.cross_entropy(theirs(tx), torch.from_numpy(labels))
+    tvalue.backward()
+    assert value == pytest.approx(tvalue.item(), abs=1e-12)
+    np.testing.assert_allclose(dx, tx.grad.numpy(), atol=1e-12)
+    torch_grads = grads_of(theirs)
+    assert set(torch_grads) == {name for name, _, _ in ours.named_parameters()}
+    for name, owner, key in ours.named_parameters():
+        np.testing.assert_allclose(owner.grads[key], torch_grads[name], atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_mlp_gradient_check(activation):
+    errors = check_module(MLP([3, 4, 2], activation, seed=0), np.random.default_rng(0).standard_normal((5, 3)))
+    assert max(errors.values()) <= 1e-7, errors
+
+
+def test_mlp_is_seeded_and_rejects_bad_sizes():
+    a, b = MLP([2, 3, 1], seed=5), MLP([2, 3, 1], seed=5)
+    for (name, wa), wb in zip(a.state_dict().items(), b.state_dict().values()):
+        np.testing.assert_array_equal(wa, wb)
+    assert "MLP(" in repr(a) and "Linear(2, 3)" in repr(a)
+    with pytest.raises(ValueError, match="at least two positive integers"):
+        MLP([5])
+    with pytest.raises(ValueError, match="activation must be one of"):
+        MLP([2, 2], activation="softplus")
+
+
+# -- the training loop -------------------------------------------------------
+def _xor_setup(seed=0):
+    X, y = xor(n=100, seed=0)
+    model = MLP([2, 8, 2], "tanh", seed=seed)
+    return model, SoftmaxCrossEntropy(), SGD(model, lr=0.5), X, y
+
+
+@pytest.mark.parametrize("batch_size, updates", [(1, 100), (7, 15), (32, 4), (100, 1), (500, 1)])
+def test_updates_per_epoch_is_ceil_n_over_b(batch_size, updates):
+    model, loss, opt, X, y = _xor_setup()
+    h = fit(model, loss, opt, X, y, epochs=3, batch_size=batch_size, progress=False)
+    assert h.updates_per_epoch == updates == math.ceil(100 / min(batch_size, 100))
+    assert len(h.update_loss) == len(h.update_time) == 3 * updates
+    assert len(h.epoch_loss) == len(h.epoch_time) == 3 and h.val_loss == [] and h.best_epoch is None
+    assert np.all(np.diff(h.update_time) >= 0) and h.epoch_time[-1] >= h.update_time[-1]
+
+
+def test_full_batch_epoch_loss_is_the_loss_before_the_update():
+    model, loss, opt, X, y = _xor_setup()
+    before = evaluate(model, loss, X, y)[0]
+    h = fit(model, loss, opt, X, y, epochs=1, batch_size=len(X), progress=False)
+    assert h.epoch_loss == pytest.approx([before], abs=1e-12) and h.update_loss == h.epoch_loss
+
+
+def test_shuffling_is_reproducible_by_seed_and_visits_every_example():
+    seen = []
+
+    class Recorder(MLP):
+        def forward(self, x):
+            if self.training:
+                seen.append(x.copy())
+            return super().forward(x)
+
+    X = np.arange(10, dtype=float)[:, None] * np.ones((1, 2))
+    y = np.arange(10) % 2
+    runs = {}
+    for seed in (0, 0, 1):
+        seen.clear()
+        model = Recorder([2, 3, 2], seed=0)
+        h = fit(model, SoftmaxCrossEntropy(), SGD(model, lr=0.1), X, y, epochs=2, batch_size=4, seed=seed,
+                progress=False)
+        order = [int(row[0]) for batch in seen for row in batch]
+        assert [len(b) for b in seen] == [4, 4, 2, 4, 4, 2]
+        assert sorted(order[:10]) == sorted(order[10:]) == list(range(10))  # each epoch sees everything once
+        assert order[:10] != order[10:]  # and reshuffles
+        runs.setdefault(seed, []).append((order, h.update_loss))
+    assert runs[0][0] == runs[0][1]
+    assert runs[0][0][0] != runs[1][0][0]
+
+
+def test_fit_learns_and_helpers_agree():
+    model, loss, opt, X, y = _xor_setup()
+    h = fit(model, loss, opt, X, y, epochs=60, batch_size=10, progress=False)
+    assert h.epoch_loss[-1] < h.epoch_loss[0] / 2
+    value, acc = evaluate(model, loss, X, y)
+    assert acc == accuracy(model, X, y) == np.mean(predict(model, X) == y) >= 0.9
+    # One-hot targets (as for MSELoss) count the same; regression targets have no accuracy.
+    onehot = np.eye(2)[y]
+    assert accuracy(model, X, onehot) == acc
+    assert math.isnan(evaluate(MLP([2, 1], seed=0), MSELoss(), X, y[:, None].astype(float))[1])
+    with pytest.raises(ValueError, match="accuracy needs class labels"):
+        accuracy(model, X, y.astype(float))
+
+
+def test_early_stopping_restores_the_best_weights():
+    d = load_digits()
+    model = MLP([64, 32, 10], "relu", seed=0)
+    seen_states = []
+
+    def remember(history):
+        seen_states.append(model.state_dict())
+
+    h = fit(model, SoftmaxCrossEntropy(), SGD(model, lr=0.5, momentum=0.9), d.X_train[:300], d.y_train[:300],
+            epochs=200, batch_size=16, validation=(d.X_val, d.y_val), patience=3, progress=False, callback=remember)
+    assert h.stopped_early and len(h.val_loss) < 200
+    assert h.best_epoch == int(np.argmin(h.val_loss)) and h.best_epoch == len(h.val_loss) - 1 - 3
+    assert len(h.val_accuracy) == len(h.val_loss) == len(h.epoch_loss)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, seen_states[h.best_epoch][name])
+    assert evaluate(model, SoftmaxCrossEntropy(), d.X_val, d.y_val)[0] == pytest.approx(min(h.val_loss))
+
+
+def test_a_float32_model_trains_in_float32_on_float64_data():
+    model, loss, _, X, y = _xor_setup()
+    model.astype(np.float32)
+    opt = SGD(model, lr=0.5, momentum=0.9)
+    h = fit(model, loss, opt, X, y, epochs=20, batch_size=10, validation=(X, y), progress=False)
+    assert X.dtype == np.float64 and h.epoch_loss[-1] < 0.6 * h.epoch_loss[0]
+    for _, owner, key in model.named_parameters():
+        assert owner.params[key].dtype == owner.grads[key].dtype == opt.velocity[0].dtype == np.float32
+
+
+def test_callback_can_stop_training():
+    model, loss, opt, X, y = _xor_setup()
+    h = fit(model, loss, opt, X, y, epochs=10, progress=False, callback=lambda hist: len(hist.epoch_loss) == 2)
+    assert len(h.epoch_loss) == 2 and h.stopped_early
+
+
+def test_divergence_raises_with_a_clear_message():
+    model, loss, _, X, y = _xor_setup()
+    X = X * 1e3
+    with pytest.raises(TrainingDiverged, match=r"loss became (nan|inf) at update \d+ \(epoch \d+ of 50\).*"
+                                               r"learning rate 1e\+06 is probably too large"):
+        fit(model, MSELoss(), SGD(model, lr=1e6), X, np.eye(2)[y], epochs=50, batch_size=10, progress=False)
+    assert issubclass(TrainingDiverged, FloatingPointError)
+
+
+def test_fit_rejects_bad_arguments():
+    model, loss, opt, X, y = _xor_setup()
+    with pytest.raises(ValueError, match="same positive number of examples"):
+        fit(model, loss, opt, X, y[:-1], progress=False)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        fit(model, loss, opt, X, y, batch_size=0, progress=False)
+    with pytest.raises(ValueError, match="needs a validation set"):
+        fit(model, loss, opt, X, y, patience=2, progress=False)
+
+
+def test_progress_bar_can_be_shown(capsys):
+    model, loss, opt, X, y = _xor_setup()
+    fit(model, loss, opt, X, y, epochs=2, progress=True)
+    assert "training" in capsys.readouterr().err
+    fit(model, loss, opt, X, y, epochs=2, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_digits_mlp_reaches_97_percent():
+    d = load_digits()
+    model = MLP([64, 128, 10], "relu", seed=0)
+    h = fit(model, SoftmaxCrossEntropy(), SGD(model, lr=0.1, momentum=0.9), d.X_train, d.y_train, epochs=40,
+            batch_size=32, validation=(d.X_val, d.y_val), patience=10, progress=False)
+    assert isinstance(h, History) and h.epoch_time[-1] < 10
+    assert accuracy(model, d.X_test, d.y_test) >= 0.97
+
+
+# -- optimisers and schedules against torch.optim ---------------------------
+def _step_both(make_ours, make_theirs, schedule=None, steps=6):
+    """Feed ours and torch the same random gradients for several steps; compare weights and lr."""
+    ours = MLP([3, 4, 2], "tanh", seed=0)
+    theirs = copy_to_torch(ours, torch_mlp([3, 4, 2], "tanh"))
+    opt, topt = make_ours(ours), make_theirs(theirs.parameters())
+    sched = tsched = None
+    if schedule is not None:
+        sched, tsched = schedule[0](opt), schedule[1](topt)
+    rng = np.random.default_rng(0)
+    tparams = dict(theirs.named_parameters())
+    for _ in range(steps):
+        for name, owner, key in ours.named_parameters():
+            g = rng.standard_normal(owner.params[key].shape)
+            owner.grads[key] = g
+            tparams[name].grad = torch.from_numpy(g.copy())
+        opt.step()
+        topt.step()
+        if sched is not None:
+            sched.step()
+            tsched.step()
+            assert sched.get_last_lr() == pytest.approx(tsched.get_last_lr(), rel=1e-15)
+            assert opt.lr == topt.param_groups[0]["lr"]
+        for name, value in ours.state_dict().items():
+            np.testing.assert_allclose(value, tparams[name].detach().numpy(), atol=1e-12)
+
+
+def test_sgd_with_momentum_and_weight_decay_equals_torch():
+    _step_both(lambda m: SGD(m, lr=0.1, momentum=0.9, weight_decay=0.01),
+               lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.01))
+
+
+def test_adagrad_equals_torch():
+    from dlteach.optim import AdaGrad
+    _step_both(lambda m: AdaGrad(m, lr=0.5), lambda p: torch.optim.Adagrad(p, lr=0.5))
+
+
+def test_step_lr_equals_torch():
+    from dlteach.optim import StepLR
+    _step_both(lambda m: SGD(m, lr=0.3, momentum=0.5), lambda p: torch.optim.SGD(p, lr=0.3, momentum=0.5),
+               (lambda o: StepLR(o, step_size=2, gamma=0.3),
+                lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.3)), steps=7)
+
+
+def test_exponential_lr_equals_torch():
+    from dlteach.optim import AdaGrad, ExponentialLR
+    _step_both(lambda m: AdaGrad(m, lr=0.5), lambda p: torch.optim.Adagrad(p, lr=0.5),
+               (lambda o: ExponentialLR(o, gamma=0.7),
+                lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.7)))
+
+
+def test_schedules_follow_their_formulas():
+    from dlteach.optim import ExponentialLR, StepLR
+    model = MLP([2, 2])
+    step = StepLR(SGD(model, lr=1.0), step_size=3, gamma=0.5)
+    lrs = [step.get_last_lr()[0]] + [step.step() or step.get_last_lr()[0] for _ in range(7)]
+    assert lrs == [1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25]
+    expo = ExponentialLR(SGD(model, lr=2.0), gamma=0.5)
+    for _ in range(3):
+        expo.step()
+    assert expo.get_last_lr() == [0.25]
+    with pytest.raises(ValueError, match="step_size must be a positive integer"):
+        StepLR(SGD(model, lr=1.0), step_size=0)
+
+
+# -- L1 / L2 penalties ---------------------------------------------------------
+@pytest.mark.parametrize("which", ["l1", "l2"])
+def test_penalty_gradients_by_central_differences(which):
+    from dlteach.gradcheck import numerical_gradient, rel_error
+    from dlteach.optim import l1_penalty, l2_penalty
+    penalty = {"l1": l1_penalty, "l2": l2_penalty}[which]
+    model = MLP([3, 4, 2], seed=0)
+    model.zero_grad()
+    value = penalty(model, 0.3)
+    weights = [model[0].params["weight"], model[2].params["weight"]]
+    expected = 0.3 * sum(np.abs(w).sum() for w in weights) if which == "l1" else \
+        0.15 * sum((w**2).sum() for w in weights)
+    assert value == pytest.approx(expected, rel=1e-14)
+    analytic_grads = {name: owner.grads[key].copy() for name, owner, key in model.named_parameters()}
+    for name, owner, key in model.named_parameters():
+        analytic = analytic_grads[name]
+        numeric = numerical_gradient(lambda: penalty(model, 0.3), owner.params[key])
+        if key == "bias":
+            assert not analytic.any() and not numeric.any()  # biases are not penalised
+        else:
+            assert rel_error(analytic, numeric) <= 1e-7, name
+
+
+def test_l2_penalty_is_weight_decay():
+    from dlteach.nn import Linear
+    from dlteach.optim import l2_penalty
+    a, b = Linear(3, 2, bias=False, seed=0), Linear(3, 2, bias=False, seed=0)
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    for layer in (a, b):
+        layer.backward(layer.forward(x))
+    l2_penalty(a, 0.1)
+    SGD(a, lr=0.5).step()
+    SGD(b, lr=0.5, weight_decay=0.1).step()
+    np.testing.assert_allclose(a.params["weight"], b.params["weight"], atol=1e-15)
+
+
+def test_penalty_needs_gradients_first():
+    from dlteach.optim import l1_penalty
+    with pytest.raises(RuntimeError, match="call backward"):
+        l1_penalty(MLP([2, 2]), 0.1)
+
+
+def test_fit_adds_the_penalty_to_loss_and_gradient():
+    from dlteach.optim import l2_penalty
+    model, loss, opt, X, y = _xor_setup()
+    plain, _, plain_opt, _, _ = _xor_setup()
+    start = 0.025 * sum(float((w**2).sum()) for w in (model[0].params["weight"], model[2].params["weight"]))
+    h = fit(model, loss, opt, X, y, epochs=20, progress=False, penalty=lambda m: l2_penalty(m, 0.05))
+    h_plain = fit(plain, loss, plain_opt, X, y, epochs=20, progress=False)
+    assert h.update_loss[0] == pytest.approx(h_plain.update_loss[0] + start, abs=1e-12)
+    for i in (0, 2):
+        assert np.linalg.norm(model[i].params["weight"]) < np.linalg.norm(plain[i].params["weight"])
+
+
+# -- Dropout -------------------------------------------------------------------
+def test_dropout_eval_mode_is_the_identity_like_torch():
+    from dlteach.nn import Dropout
+    x = np.random.default_rng(0).standard_normal((5, 6))
+    layer = Dropout(0.4, seed=0).eval()
+    theirs = torch.nn.Dropout(0.4).eval()
+    tx = torch.from_numpy(x).requires_grad_()
+    out = theirs(tx)
+    out.backward(torch.ones_like(out))
+    np.testing.assert_array_equal(layer.forward(x), out.detach().numpy())
+    np.testing.assert_array_equal(layer.backward(np.ones_like(x)), tx.grad.numpy())
+    assert max(check_module(layer, x).values()) <= 1e-7
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.9])
+def test_dropout_train_mode_has_torch_mask_semantics(p):
+    from dlteach.nn import Dropout
+    x = np.random.default_rng(0).uniform(1, 2, (200, 50))  # no zeros, so the mask can be read off
+    ours = Dropout(p, seed=1)
+    out = ours.forward(x)
+    tx = torch.from_numpy(x).requires_grad_()
+    torch.manual_seed(0)
+    tout = torch.nn.functional.dropout(tx, p, training=True)
+    tout.backward(torch.ones_like(tout))
+    for y, grad in [(out, ours.backward(np.ones_like(x))), (tout.detach().numpy(), tx.grad.numpy())]:
+        kept = y != 0
+        np.testing.assert_allclose(y[kept], x[kept] / (1 - p), rtol=1e-15)  # kept units scaled by 1/(1 − p)
+        np.testing.assert_allclose(grad, kept / (1 - p), rtol=1e-15)  # the gradient flows through the mask
+        assert abs((~kept).mean() - p) < 0.02
+    assert abs(out.mean() - x.mean()) < 0.05 * x.mean() * (1 + p)  # expectation preserved
+
+
+def test_dropout_gradient_check_with_a_fixed_mask():
+    from dlteach.nn import Dropout, Module
+
+    class FixedMask(Module):  # reseeds before every forward, so the mask is the same each time
+        def __init__(self):
+            super().__init__()
+            self.inner = Dropout(0.3, seed=0)
+
+        def forward(self, x):
+            self.inner.rng = np.random.default_rng(7)
+            return self.inner.forward(x)
+
+        def backward(self, g):
+            return self.inner.backward(g)
+
+    errors = check_module(FixedMask(), np.random.default_rng(0).standard_normal((4, 5)))
+    assert errors["input"] <= 1e-7
+
+
+def test_dropout_is_seeded_keeps_float32_and_checks_p():
+    from dlteach.nn import Dropout
+    x = np.ones((3, 4), dtype=np.float32)
+    a, b = Dropout(0.5, seed=3), Dropout(0.5, seed=3)
+    np.testing.assert_array_equal(a.forward(x), b.forward(x))
+    assert a.forward(x).dtype == np.float32
+    assert not Dropout(1.0, seed=0).forward(x).any() and np.array_equal(Dropout(0.0).forward(x), x)
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\], got 1.5"):
+        Dropout(1.5)
+
+
+# -- lesson 4: the lecture network, backprop trace, BP flowchart, explorers ----------
+def test_mlp_gain_scales_the_initial_weights():
+    a, b = MLP([5, 4, 3], seed=0), MLP([5, 4, 3], seed=0, gain=np.sqrt(6))
+    np.testing.assert_allclose(b[0].params["weight"], np.sqrt(6) * a[0].params["weight"])
+    np.testing.assert_array_equal(b[0].params["bias"], a[0].params["bias"])
+
+
+def test_backprop_trace_matches_the_lecture_formulas_and_torch():
+    from dlteach.models import lecture_network
+    from dlteach.models.mlp import LECTURE_WEIGHTS
+    from dlteach.widgets.backprop import backprop_trace
+
+    x, t = np.array([1.0, -1.0]), np.array([0.0, 1.0])
+    net = lecture_network()
+    trace = backprop_trace(net, x, t)
+    np.testing.assert_allclose(np.round(trace["a"][1:], 2), [[0.98, 0.12], [0.86, 0.11], [0.62, 0.83]])
+    Ws = [np.array(W) for W, _ in LECTURE_WEIGHTS]
+    y, a2, a1 = trace["a"][3], trace["a"][2], trace["a"][1]
+    d3 = (y - t) * y * (1 - y)  # output error for ½(y − t)²
+    d2 = (Ws[2].T @ d3) * a2 * (1 - a2)  # hidden: (Wᵀδ)·σ′(z)
+    d1 = (Ws[1].T @ d2) * a1 * (1 - a1)
+    for got, want in zip(trace["delta"], [d1, d2, d3]):
+        np.testing.assert_allclose(got, want, rtol=1e-14)
+    np.testing.assert_allclose(np.round(d3, 4), [0.1459, -0.0242])
+    assert trace["E"] == pytest.approx(0.5 * np.sum((y - t) ** 2))
+
+    theirs = torch.nn.Sequential(*[m for _ in range(3) for m in (torch.nn.Linear(2, 2), torch.nn.Sigmoid())])
+    copy_to_torch(net, theirs)
+    (0.5 * ((theirs(torch.from_numpy(x)) - torch.from_numpy(t)) ** 2).sum()).backward()
+    for name, g in grads_of(theirs).items():
+        layer, key = name.split(".")
+        np.testing.assert_allclose(net[int(layer)].grads[key], g, atol=1e-15)
+
+
+def test_train_example_follows_the_flowchart():
+    from dlteach.widgets.backprop import train_example
+
+    trace, errors = train_example((1.0, -1.0), (0.0, 1.0), lr=1.0, max_steps=200, tolerance=0.01)
+    assert errors[-1] < 0.01 <= errors[-2] and trace["E"] == errors[-1]  # stops at the first E below tolerance
+    assert np.all(np.diff(errors) < 0)
+    _, capped = train_example((1.0, -1.0), (0.0, 1.0), lr=1.0, max_steps=5, tolerance=1e-9)
+    assert len(capped) == 6 and capped[-1] > 1e-9  # max iterations reached
+    _, none = train_example((1.0, -1.0), (0.0, 1.0), lr=1.0, max_steps=0, tolerance=0.01)
+    assert none.tolist() == [pytest.approx(0.20537890262600114)]
+
+
+def test_backprop_explorer_messages_at_extremes():
+    from dlteach.widgets.backprop import BackpropExplorer
+
+    e = BackpropExplorer()
+    assert "flowchart stops after 27 update(s)" in e.message
+    assert e.update(steps=0) == ""  # no updates yet: nothing to say
+    assert "flowchart stops after 27 update(s)" in e.update(steps=100)
+    assert "Reached the maximum of 3 iterations" in e.update(steps=3)
+    assert "saturated" in e.update(x1=3.0, x2=-3.0, lr=0.01, steps=300)
+    assert "must be positive" in e.update(lr=0.0)
+    for lr in (0.01, 100.0):
+        for steps in (0, 300):
+            msg = e.update(lr=lr, steps=steps, x1=-3.0, x2=3.0, t1=1.0, t2=0.0, tolerance=1e-5)
+            assert isinstance(msg, str)
+    assert e.png()[:4] == b"\x89PNG"
+    assert set(e.controls()) == set(e.state)
+
+
+def test_gradient_flow_explorer_messages_at_extremes():
+    from dlteach.widgets.gradient_flow import GradientFlowExplorer
+
+    e = GradientFlowExplorer()
+    assert e.message.startswith("Vanishing")  # sigmoid, 10 layers, default weights
+    assert e.update(activation="relu", gain=np.sqrt(6)) == ""
+    assert e.update(gain=6.0).startswith("Exploding")
+    assert "positive" in e.update(gain=0.0)
+    for activation in ("sigmoid", "tanh", "relu"):
+        for depth, width, gain in [(1, 8, 0.25), (30, 32, 6.0), (30, 8, 0.25)]:
+            assert isinstance(e.update(activation=activation, depth=depth, width=width, gain=gain), str)
+    assert isinstance(e.update(depth=30, width=128, gain=6.0), str)  # the largest network the sliders allow
+    assert "activation must be one of" in e.update(activation="softplus")
+    e.update(activation="relu")
+    assert set(e.controls()) == set(e.state)
+
+
+def test_layer_gradient_norms_vanish_for_sigmoid_not_for_he_relu():
+    from dlteach.train import layer_gradient_norms
+
+    d = load_digits()
+    X, y = d.X_train[:64], d.y_train[:64]
+    sig = layer_gradient_norms(MLP([64] + [32] * 8 + [10], "sigmoid", seed=0), SoftmaxCrossEntropy(), X, y)
+    relu = layer_gradient_norms(MLP([64] + [32] * 8 + [10], "relu", seed=0, gain=np.sqrt(6)),
+                                SoftmaxCrossEntropy(), X, y)
+    assert sig.shape == relu.shape == (9,)
+    assert sig[0] / sig[-1] < 1e-5 and 0.1 < relu[0] / relu[-1] < 10
+
+
+def test_exercise_answers_of_lessons_4_and_9():
+    from dlteach.exercises import check
+    from dlteach.models import lecture_network
+    from dlteach.optim import StepLR
+    from dlteach.widgets.backprop import backprop_trace
+
+    assert check("04.1", 2 * (3 * 2 + 1) * 3) and not check("04.1", 21)
+    trace = backprop_trace(lecture_network(), (0.0, 0.0), np.array([1.0, 0.0]))
+    y = trace["a"][-1]
+    assert check("04.2", ((y - [1, 0]) * y * (1 - y)).tolist()) and check("04.2", trace["delta"][-1].tolist())
+    assert not check("04.2", (y - [1, 0]).tolist())  # forgot σ′
+    assert check("04.3", (2.1**3 - 1.9**3) / 0.2) and not check("04.3", 12.0)
+    from dlteach.nn import Dropout
+    assert check("09.1", float(Dropout(0.2, seed=0).forward(np.ones((1, 100))).max()))
+    opt = SGD(MLP([2, 2]), lr=0.8)
+    sched = StepLR(opt, step_size=3, gamma=0.5)
+    for _ in range(7):
+        sched.step()
+    assert check("09.2", opt.lr) and not check("09.2", 0.1)
+    assert check("09.3", [4, 16]) and not check("09.3", [16, 16])
+
+
+def test_draw_graph_and_network_diagram():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from dlteach.viz.backprop import NetworkDiagram, draw_graph
+
+    fig = Figure()
+    ax1, ax2 = fig.subplots(1, 2)
+    draw_graph(ax1, {"x": (0, 0, "x"), "y": (2, 0, "y"), "z": (2, 2, "z")},
+               [("x", "y", "Δx", "dy/dx"), ("y", "z", "up", "down")], "chain")
+    texts = {t.get_text() for t in ax1.texts}
+    assert {"x", "y", "z", "Δx", "dy/dx", "up", "down"} <= texts
+    diagram = NetworkDiagram(ax2, [2, 3, 1])
+    diagram.show(weights=[np.ones((3, 2)), -np.ones((1, 3))], inside=[[1, 2], [3, 4, 5], [6]], below=[None, None, ["δ"]])
+    assert [t.get_text() for t in diagram.inside[1]] == ["3.00", "4.00", "5.00"]
+    assert diagram.below[2][0].get_text() == "δ"
+    assert diagram.edges[1][0][2].get_color() == "tab:red"
+    FigureCanvasAgg(fig).draw()
