@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     index = sub.add_parser("index", help=f"rebuild notebooks/{course.INDEX} from course/syllabus.toml")
     index.set_defaults(run=cmd_index)
     bench = sub.add_parser("bench", help="time the library against PyTorch/scikit-learn, the explorers, every notebook")
-    bench.add_argument("--only", choices=["benchmarks", "notebooks"], help="run only this part (default: both)")
+    bench.add_argument("--only", choices=["benchmarks", "notebooks", "suite"],
+                       help="run only this part (default: benchmarks and notebooks)")
     bench.add_argument("--suite", action="store_true", help="also time the full test command (minutes)")
     bench.set_defaults(run=cmd_bench)
     return parser
@@ -83,7 +84,7 @@ def cmd_bench(args) -> int:
         print("every lesson notebook, top to bottom in a fresh kernel (in a temporary copy):", flush=True)
         print_table(course_timing.notebook_rows(
             progress=lambda run: print(f"  ran {run.name} in {run.seconds:.1f} s", file=sys.stderr, flush=True)))
-    if args.suite:
+    if args.suite or args.only == "suite":
         print("the full test command:", flush=True)
         print_table([course_timing.suite_row()])
     return 0

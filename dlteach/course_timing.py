@@ -8,6 +8,7 @@ never in place, so the committed outputs stay as they are.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -59,7 +60,7 @@ def run_notebook(path: Path) -> NotebookRun:
     try:
         client.execute()
     except CellExecutionError as err:
-        lines = [line for line in str(err).splitlines() if line.strip()]
+        lines = [line for line in re.sub(r"\x1b\[[0-9;]*m", "", str(err)).splitlines() if line.strip()]  # no colours
         return NotebookRun(path.name, time.perf_counter() - start, None, lines[-1] if lines else "a cell failed")
     seconds = time.perf_counter() - start
     return NotebookRun(path.name, seconds, int(nb.cells[-1].outputs[0]["text"]))

@@ -53,8 +53,15 @@ def test_lab_serves_the_index_on_localhost_with_a_token():
         assert token, output
         assert "serving the course" in output and f"127.0.0.1:{port}" in output
         base = f"http://127.0.0.1:{port}/api/contents/00_index.ipynb"
-        with urllib.request.urlopen(f"{base}?token={token}", timeout=30) as response:
-            assert json.load(response)["content"]["cells"][0]["source"].startswith("# ")
+        while True:  # the server announces its address a moment before it accepts connections
+            try:
+                with urllib.request.urlopen(f"{base}?token={token}", timeout=30) as response:
+                    assert json.load(response)["content"]["cells"][0]["source"].startswith("# ")
+                break
+            except urllib.error.URLError as error:
+                if isinstance(error, urllib.error.HTTPError) or time.time() > deadline:
+                    raise
+                time.sleep(0.5)
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(base, timeout=30)
         assert refused.value.code == 403

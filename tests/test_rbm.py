@@ -296,6 +296,7 @@ def test_explorer_updates_at_extreme_values_return_messages(explorer):
 
 @pytest.mark.parametrize("settings, expected", [
     (dict(lr=10.0, momentum=0.9), "too large"),
+    (dict(lr=1.0, momentum=0.9), "hidden units are stuck"),
     (dict(lr=1e-4, momentum=0.0), "too small"),
     (dict(n_hidden=1), "too few"),
     (dict(lr=0.1, momentum=0.9, n_hidden=16), ""),

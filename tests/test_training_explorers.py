@@ -6,11 +6,12 @@ import ipywidgets as W
 import numpy as np
 import pytest
 
+from dlteach.exercises import check
 from dlteach.models import MLP
 from dlteach.nn import functional as F
-from dlteach.train import TrainingDiverged
+from dlteach.train import History, TrainingDiverged
 from dlteach.widgets import deep_vs_fat
-from dlteach.widgets.deep_vs_fat import (MAX_DEPTH, MAX_WIDTH, DeepVsFatExplorer, deep_sizes, fat_width,
+from dlteach.widgets.deep_vs_fat import (MAX_DEPTH, MAX_WIDTH, DeepVsFatExplorer, Trained, deep_sizes, fat_width,
                                          make_data, parameter_count, train_net)
 from dlteach.widgets.minibatch import N, START, MiniBatchExplorer, line_data, line_surface, train_line
 from dlteach.widgets.universality import (MAX_NEURONS, TARGETS, UniversalityExplorer, X_GRID, max_error,
@@ -86,6 +87,8 @@ def test_minibatch_explorer_extremes_give_messages():
     assert "Not trained yet" in message
     message = e.train()
     assert "diverged" in message and "smaller" in message
+    assert "The loss went up, from 3.17" in e.update(batch_size=10)
+    e.update(batch_size=1)
     assert e.update(target_loss=1e-3).startswith("Batch size 1")
     e.update(lr=0.1, epochs=1, batch_size=200)
     assert "L never got down to" in e.train()
@@ -137,12 +140,17 @@ def test_deep_vs_fat_extremes_give_messages(changes, expected):
 
 def test_deep_vs_fat_failed_training_is_a_message(monkeypatch):
     e = DeepVsFatExplorer(depth=2, width=8, epochs=10, lr=1.0, activation="relu")
-    assert "Neither net learned" in e.train()
+    assert "The thin + tall net learned nothing (training accuracy at chance, 50%)" in e.train()
+
+    flat = History(epoch_loss=[0.69, 0.69])  # what training at chance looks like
+    monkeypatch.setattr(deep_vs_fat, "train_net", lambda *args, **kwargs: Trained(None, flat, 0.5, 0.5))
+    assert e.update(lr=0.5).startswith("Parameters")
+    assert e.train().startswith("Neither net learned: both are at chance on their own training data (50%).")
 
     def blow_up(*args, **kwargs):
         raise TrainingDiverged("training diverged: the loss became nan at update 3")
     monkeypatch.setattr(deep_vs_fat, "train_net", blow_up)
-    assert "Press 'Train both'" in e.update(lr=0.5)
+    assert "Press 'Train both'" in e.update(lr=0.25)
     assert e.train().startswith("The deep net diverged. training diverged: the loss became nan at update 3 "
                                 "Lower the learning rate")
 
@@ -201,3 +209,27 @@ def test_widgets_wire_controls_and_buttons(explorer, buttons):
              for w in row.children if isinstance(w, W.Button)]
     assert found == buttons and isinstance(box.children[-1], W.Image)
 
+
+
+def test_seide_fat_widths_follow_from_parameter_counts():
+    # 429 inputs (11 frames × 39 features), 9,304 senones, hidden layers of 2,048: the paper's fat widths
+    # are the single-layer nets with as many parameters (3772 exactly; 4634 counting weights only)
+    assert fat_width(parameter_count([429] + [2048] * 5 + [9304]), 429, 9304) == 3772
+    assert abs(fat_width(parameter_count([429] + [2048] * 7 + [9304]), 429, 9304) - 4634) <= 1
+
+
+def test_answer_keys_accept_the_true_answers_and_reject_others():
+    x, t = line_data()
+    sine = TARGETS["sine"]
+    true = {
+        "05.1": math.ceil(60_000 / 100),
+        "05.2": 5 * math.ceil(200 / 30),
+        "05.3": train_line(x, t, 50, lr=0.1, epochs=20).reaching(0.2),
+        "06.1": parameter_count([64, 30, 30, 10]),
+        "06.2": fat_width(parameter_count([2, 16, 16, 16, 2])),
+        "06.3": next(n for n in range(1, MAX_NEURONS) if max_error(sigmoid_network(sine, n), sine) < 0.05),
+    }
+    for exercise, answer in true.items():
+        assert check(exercise, answer), exercise
+        assert not check(exercise, answer + 1), exercise
+    assert check("05.1", ...).status == "unanswered"

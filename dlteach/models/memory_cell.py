@@ -21,10 +21,10 @@ import numpy as np
 from ..nn.recurrent import LSTMCell
 
 LECTURE_EXAMPLE = {
-    "inputs": [1.7, 0.0, 0.0, 0.0],
-    "write": [1, 0, 0, 0],
-    "keep": [0, 1, 1, 0],
-    "read": [0, 0, 1, 0],
+    "inputs": (1.7, 0.0, 0.0, 0.0),
+    "write": (1, 0, 0, 0),
+    "keep": (0, 1, 1, 0),
+    "read": (0, 0, 1, 0),
 }
 
 

@@ -34,7 +34,7 @@ def binary_states(n: int) -> np.ndarray:
 
 
 def softplus(x: np.ndarray) -> np.ndarray:
-    """log(1 + e^x) = max(x, 0) + log(1 + e^−|x|), without overflow (in place on one new array)."""
+    """log(1 + e^x) = max(x, 0) + log(1 + e^−|x|), without overflow and with few temporary arrays."""
     out = np.abs(x)
     np.negative(out, out=out)
     np.exp(out, out=out)
@@ -167,13 +167,10 @@ class RBM(Module):
         """Stochastic estimate of log PL(v) = Σ_i log p(v_i | v_−i) per example: D times
         log p(v_i | v_−i) for one random unit i, which is log σ(F(ṽ) − F(v)), ṽ being v with i flipped."""
         v = self._check("RBM.pseudo_likelihood", v, self.n_visible, binary=True)
-        return self._pseudo_likelihood(v, v @ self.W + self.hidden_bias)
-
-    def _pseudo_likelihood(self, v, z):
-        """The same from z = vW + a: F(v) − F(ṽ) = s·b_i + Σ_j softplus(z_j + s·W_ij) − softplus(z_j),
-        s = +1 when the flip turns unit i on and −1 when it turns it off."""
         rows, i = np.arange(len(v)), self.rng.integers(0, self.n_visible, len(v))
-        s = 1 - 2 * v[rows, i]
+        s = 1 - 2 * v[rows, i]  # +1 where the flip turns unit i on, −1 where it turns it off
+        z = v @ self.W + self.hidden_bias
+        # F(v) − F(ṽ) = s·b_i + Σ_j softplus(z_j + s·W_ij) − softplus(z_j), and log σ(−x) = −softplus(x)
         gap = s * self.visible_bias[i] + (softplus(z + s[:, None] * self.W[i]) - softplus(z)).sum(axis=1)
         return -self.n_visible * softplus(gap)
 

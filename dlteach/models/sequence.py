@@ -26,7 +26,7 @@ class SequenceClassifier(Module):
 
     Example, an LSTM recalling a symbol seen 40 steps earlier through a stream of distractors,
     where an RNN of the same size stays at chance (1/4): seeds 0–4 all give the LSTM 1.0 and the
-    RNN 0.21–0.26 on the test set. About 5 s of training for the LSTM and 1 s for the RNN::
+    RNN 0.21–0.24 on the test set. About 4 s of training for the LSTM and 1 s for the RNN (one core)::
 
         from dlteach.data import memory_task
         from dlteach.nn import SoftmaxCrossEntropy

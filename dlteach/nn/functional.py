@@ -7,6 +7,7 @@ large inputs (no overflow in ``exp``).
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 
 def _float(z) -> np.ndarray:
@@ -15,10 +16,8 @@ def _float(z) -> np.ndarray:
 
 
 def sigmoid(z):
-    """σ(z) = 1 / (1 + e^-z), computed without overflow for large |z|."""
-    z = _float(z)
-    e = np.exp(-np.abs(z))  # in (0, 1], never overflows
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """σ(z) = 1 / (1 + e^-z), exact and without overflow for any z (SciPy's ``expit``)."""
+    return expit(_float(z))
 
 
 def tanh(z):

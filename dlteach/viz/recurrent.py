@@ -79,11 +79,12 @@ class GateTrace:
 
     The top panel is a grid with one column per time step: the value offered to the cell
     (x_t with hard gates, g_t in a trained LSTM) and the write (input), keep (forget) and read
-    (output) gates, shaded from 0 (white) to 1 (green). The bottom panel plots the cell c_t and
-    the output.
+    (output) gates, shaded from 0 (white) to 1 (green) and, for short sequences, written out.
+    The bottom panel plots the cell c_t and the output.
     """
 
-    max_labels = 24  # numbers are written into the grid only for sequences this short
+    max_labels = 24  # the values offered are written into the grid for sequences up to this long,
+    max_numbers = 12  # and the gate values up to this long (more text makes every frame slower)
 
     def __init__(self, fig, gridspec=None, max_steps: int = 200):
         spec = gridspec if gridspec is not None else fig.add_gridspec(1, 1)[0]
@@ -118,8 +119,8 @@ class GateTrace:
         t = np.arange(steps)
         texts = value_labels if value_labels is not None else [f"{v:.3g}" for v in value]
         for k, column in enumerate(self.labels):
-            show = k < steps and steps <= self.max_labels
             for r, label in enumerate(column):
+                show = k < steps and steps <= (self.max_labels if r == 0 else self.max_numbers)
                 label.set_visible(show)
                 if show:
                     label.set_position((k, r))
@@ -132,5 +133,5 @@ class GateTrace:
         self.ax_cell.set_xlim(-0.5, steps - 0.5)
         low, high = min(cell.min(), output.min(), 0.0), max(cell.max(), output.max(), 0.0)
         pad = 0.15 * max(high - low, 1e-3)
-        self.ax_cell.set_ylim(low - pad, high + pad)
+        self.ax_cell.set_ylim(low - pad, high + 3 * pad)  # headroom for the legend
         self.ax_cell.set_xticks(t if steps <= self.max_labels else np.linspace(0, steps - 1, 6).round())

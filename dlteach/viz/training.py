@@ -1,5 +1,4 @@
-"""Drawing for the training lessons: decision regions of a classifier, the shape of a network,
-and loss curves of several runs side by side.
+"""Drawing for the training lessons: the decision regions of a classifier and the shape of a network.
 
 :class:`DecisionMap` owns one axes and redraws in place (``show(model)``), so explorers can
 call it on every update; :func:`plot_decision_boundary` is the one-off version for notebooks.
@@ -47,7 +46,7 @@ class DecisionMap:
         self.image = ax.imshow(np.ones((*self.shape, 4)), extent=extent, origin="lower",
                                interpolation="bilinear", aspect="auto")
         colours = np.array(CLASS_COLOURS)[y % len(CLASS_COLOURS)]
-        self.dots = ax.scatter(X[:, 0], X[:, 1], c=colours, s=9, edgecolors="white", linewidths=0.3)
+        ax.scatter(X[:, 0], X[:, 1], c=colours, s=7, linewidths=0)
         ax.set(xlim=extent[:2], ylim=extent[2:], xticks=[], yticks=[])
 
     def colours(self, model) -> np.ndarray:
@@ -102,14 +101,3 @@ class LayerWidths:
                 bar.set_bounds(centre - sizes[r] / 2, r - 0.3, sizes[r], 0.6)
                 number.set(x=centre, text=str(sizes[r]))
         self.label.set_position((centre, len(sizes) - 0.2))
-
-
-def plot_loss_curves(ax, curves: dict, xlabel: str, title: str | None = None, log: bool = True) -> None:
-    """Several runs on one axes: ``curves`` maps a label to (x, loss)."""
-    for label, (x, loss) in curves.items():
-        ax.plot(x, loss, label=label, lw=1.4)
-    if log:
-        ax.set_yscale("log")
-    ax.set(xlabel=xlabel, ylabel="loss", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)

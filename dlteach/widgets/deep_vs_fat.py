@@ -3,7 +3,7 @@
 A fully connected layer from m to n units has (m + 1)·n parameters (weights and biases),
 so a net of ``depth`` hidden layers of ``width`` units is matched by one hidden layer of
 the width that gives the same total. Both are trained the same way on the same 2-D data
-(the Train button); the decision regions and test accuracies are shown side by side.
+(the 'Train both' button); the decision regions and test accuracies are shown side by side.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import ipywidgets as W
 import numpy as np
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
 from ..data import circles, moons, spirals, xor
 from ..models import MLP
@@ -30,6 +31,7 @@ DATASETS = {
 }
 N_TRAIN, N_TEST = 600, 2000
 MAX_DEPTH, MAX_WIDTH = 8, 64
+GAIN = 3 ** 0.5  # weights uniform in ±√3/√fan_in, so Var(W) = 1/fan_in: tanh signals keep their size through depth
 
 
 def parameter_count(sizes) -> int:
@@ -63,9 +65,9 @@ class Trained:
     test_accuracy: float
 
 
-def train_net(sizes, data, activation: str = "tanh", epochs: int = 200, lr: float = 0.04,
-              seed: int = 0, callback=None, gain: float = 1.0) -> Trained:
-    """Train ``MLP(sizes)`` on ``data`` = (X, y, X_test, y_test) with SGD, momentum 0.9, batches of 32."""
+def train_net(sizes, data, activation: str = "tanh", epochs: int = 200, lr: float = 0.02,
+              seed: int = 0, callback=None, gain: float = GAIN) -> Trained:
+    """Train ``MLP(sizes, gain=gain)`` on ``data`` = (X, y, X_test, y_test): SGD with momentum 0.9, batches of 32."""
     X, y, X_test, y_test = data
     model = MLP(sizes, activation, seed=seed, gain=gain)
     history = fit(model, SoftmaxCrossEntropy(), SGD(model, lr=lr, momentum=0.9), X, y, epochs=epochs,
@@ -76,7 +78,7 @@ def train_net(sizes, data, activation: str = "tanh", epochs: int = 200, lr: floa
 class DeepVsFatExplorer(Explorer):
     """Decision regions of a deep net and of a one-hidden-layer net with the same parameter count."""
 
-    def __init__(self, depth=4, width=10, activation="tanh", data="spirals", epochs=200, lr=0.04, seed=0):
+    def __init__(self, depth=4, width=10, activation="tanh", data="spirals", epochs=200, lr=0.02, seed=0):
         super().__init__(figsize=(11, 4.6), depth=depth, width=width, activation=activation, data=data,
                          epochs=epochs, lr=lr)
         self.seed = seed
@@ -89,7 +91,10 @@ class DeepVsFatExplorer(Explorer):
         self.fat_shape = LayerWidths(self.ax_shape, "tab:olive", "fat + short", MAX_DEPTH + 2)
         (self.loss_deep,) = self.ax_loss.plot([], [], color="tab:purple", label="thin + tall")
         (self.loss_fat,) = self.ax_loss.plot([], [], color="tab:olive", label="fat + short")
-        self.ax_loss.set(xlabel="epoch", ylabel="training loss", yscale="log")
+        self.ax_loss.set(xlabel="epoch", ylabel="training loss", yscale="log", ylim=(0.005, 5))
+        self.ax_loss.yaxis.set_major_locator(FixedLocator([0.01, 0.1, 1]))  # fixed: the layout never shifts
+        self.ax_loss.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        self.ax_loss.yaxis.set_minor_locator(NullLocator())
         self.ax_loss.grid(alpha=0.3)
         self.ax_loss.legend(fontsize=7, loc="upper right")
         self.data, self.maps, self.maps_for = {}, (), None
@@ -98,12 +103,11 @@ class DeepVsFatExplorer(Explorer):
         self.update()
 
     # -- what the controls describe ---------------------------------------------------
-    def sizes(self, depth=None, width=None) -> tuple[list[int], list[int]]:
+    def sizes(self) -> tuple[list[int], list[int]]:
         """(deep sizes, fat sizes) for the current controls: the fat net matches the deep net's parameters."""
         s = self.state
-        X, y, *_ = self._data(s["data"])
-        n_out = int(y.max()) + 1
-        deep = deep_sizes(depth or s["depth"], width or s["width"], 2, n_out)
+        n_out = int(self._data(s["data"])[1].max()) + 1
+        deep = deep_sizes(s["depth"], s["width"], 2, n_out)
         return deep, [2, fat_width(parameter_count(deep), 2, n_out), n_out]
 
     def _data(self, name):
@@ -162,7 +166,6 @@ class DeepVsFatExplorer(Explorer):
             for ax in (self.ax_deep, self.ax_fat):
                 ax.clear()
             self.maps, self.maps_for = (DecisionMap(self.ax_deep, X, y), DecisionMap(self.ax_fat, X, y)), data
-            self.pictures = {k: v for k, v in self.pictures.items() if k[0] != data}
         deep, fat = self.sizes()
         p_deep, p_fat = parameter_count(deep), parameter_count(fat)
         self._draw_shapes(deep, fat)
@@ -174,9 +177,7 @@ class DeepVsFatExplorer(Explorer):
             m.show(colours=picture)
         for line, t in zip((self.loss_deep, self.loss_fat), trained):
             line.set_data(*((np.arange(1, len(t.history.epoch_loss) + 1), t.history.epoch_loss) if t else ([], [])))
-        if trained[0]:
-            losses = np.r_[trained[0].history.epoch_loss, trained[1].history.epoch_loss]
-            self.ax_loss.set(xlim=(0, epochs), ylim=(losses.min() / 1.5, losses.max() * 1.5))
+        self.ax_loss.set_xlim(0, epochs)
         accuracy_text = [f", test accuracy {t.test_accuracy:.1%}" if t else "" for t in trained]
         self.ax_deep.set_title(f"thin + tall: {depth} × {width}, {p_deep:,} parameters{accuracy_text[0]}", fontsize=9)
         self.ax_fat.set_title(f"fat + short: 1 × {fat[1]}, {p_fat:,} parameters{accuracy_text[1]}", fontsize=9)
@@ -202,13 +203,18 @@ class DeepVsFatExplorer(Explorer):
             return f"{budget} Press 'Train both' to train them with the same settings."
         d, f = result
         chance = 1 / (int(self._data(self.state["data"])[1].max()) + 1)
-        if max(d.train_accuracy, f.train_accuracy) < chance + 0.05:
+        stuck = [name for name, r in (("thin + tall", d), ("fat + short", f)) if r.train_accuracy < chance + 0.05]
+        if len(stuck) == 2:
             return (f"Neither net learned: both are at chance on their own training data ({chance:.0%}). "
-                    f"The learning rate η = {self.state['lr']:g} is probably too large (or the training too short). "
+                    f"Is the learning rate η = {self.state['lr']:g} too large, too small, or the training too short? "
                     f"{budget}")
         better = "thin + tall" if d.test_accuracy > f.test_accuracy else "fat + short"
-        return (f"Test accuracy: thin + tall {d.test_accuracy:.1%} (training {d.train_accuracy:.1%}), "
+        text = (f"Test accuracy: thin + tall {d.test_accuracy:.1%} (training {d.train_accuracy:.1%}), "
                 f"fat + short {f.test_accuracy:.1%} (training {f.train_accuracy:.1%}): {better} wins here. {budget}")
+        if stuck:
+            text += (f" The {stuck[0]} net learned nothing (training accuracy at chance, {chance:.0%}): "
+                     f"try a smaller η or more epochs.")
+        return text
 
     def controls(self):
         return {

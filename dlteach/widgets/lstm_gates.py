@@ -69,7 +69,7 @@ class LSTMGateExplorer(Explorer):
         self.trace_plot.show(tr.inputs, tr.write, tr.keep, tr.read, tr.cell, tr.output, output_label="output $y_t$")
         equation = ("$c_t = keep_t\\,c_{t-1} + write_t\\,x_t$,  $y_t = read_t\\,c_t$" if source == SOURCES[0]
                     else "an LSTMCell with gates $\\sigma(\\pm 20)$ ≈ 0 or 1")
-        self.trace_plot.ax_gates.set_title(f"{source}: {equation}", fontsize=10)
+        self.trace_plot.ax_gates.set_title(f"{source}: {equation}", fontsize=10, y=1.0)  # fixed y: faster frames
         if not np.any(tr.output):
             note += "Nothing was read out: open the read gate at a step when the cell holds a value."
         return note
@@ -96,7 +96,7 @@ class LSTMGateExplorer(Explorer):
         self._show_symbol_means(unit)
         self.trace_plot.ax_gates.set_title(
             f"trained LSTM, unit {unit}: stored {symbol} at t = 0, answered {guess} at t = {len(x) - 1} "
-            f"(test accuracy {self.test_accuracy:.0%}); value in = $g_t$", fontsize=10)
+            f"(test accuracy {self.test_accuracy:.0%}); value in = $g_t$", fontsize=10, y=1.0)
         return " ".join(notes)
 
     def _show_symbol_means(self, unit):

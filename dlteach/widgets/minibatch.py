@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import ipywidgets as W
 import matplotlib as mpl
 import numpy as np
-from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, MaxNLocator, NullLocator
 
 from ..nn import Linear, MSELoss
 from ..nn.module import rng_from
@@ -131,7 +131,7 @@ class MiniBatchExplorer(Explorer):
     """The path of θ on the exact loss contours, and L against epochs, updates and seconds for each batch size."""
 
     def __init__(self, batch_size=10, lr=0.1, epochs=20, target_loss=0.2, n=N, seed=0, compare=None):
-        super().__init__(figsize=(10.5, 5.8), batch_size=batch_size, lr=lr, epochs=epochs, target_loss=target_loss)
+        super().__init__(figsize=(10, 5.4), batch_size=batch_size, lr=lr, epochs=epochs, target_loss=target_loss)
         self.x, self.t = line_data(n, seed)
         self.n, self.seed = n, seed
         # stochastic, 20 mini-batches, 4 mini-batches and batch GD: (1, 10, 50, 200) for N = 200
@@ -144,31 +144,31 @@ class MiniBatchExplorer(Explorer):
         *_, star = draw_surface(self.ax, self.surface)
         star.set(label="minimum θ*", zorder=5)
         self.ax.set(xlabel="w (slope)", ylabel="b (intercept)")
+        self.ax.xaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 5, 10]))
         (self.full_path,) = self.ax.plot([], [], "--", color="black", lw=1.5, label="batch GD (B = N)")
         (self.path,) = self.ax.plot([], [], "-", lw=1.0, marker="o", ms=2, label="path with the chosen B")
-        self.ax.plot(*START, "s", color="black", ms=7, label="start θ⁰")
-        legend = self.ax.legend(loc="lower right", fontsize=8)
+        self.ax.plot(*START, "s", color="black", ms=7)
+        legend = self.ax.add_artist(self.ax.legend(loc="lower right", fontsize=8))  # kept beside the curves' legend
         self.path_handle = legend.legend_handles[[t.get_text() for t in legend.texts].index(self.path.get_label())]
         best = self.surface.loss(*self.surface.minima[0])
         for ax, label in ((self.ax_epochs, "epochs"), (self.ax_updates, "parameter updates"),
                           (self.ax_time, "wall time (s)")):
-            ax.set(xlabel=label, ylabel="total loss L", yscale="log")
-            ax.yaxis.set_major_locator(FixedLocator([0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100]))
+            # a fixed loss range (a diverging run leaves it at the top): tick labels and layout never change
+            ax.set(xlabel=label, ylabel="total loss L", yscale="log", ylim=(0.85 * best, 12))
+            ax.yaxis.set_major_locator(FixedLocator([0.2, 0.5, 1, 2, 5, 10]))
+            ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))  # few tick labels: cheaper frames
             ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
             ax.yaxis.set_minor_locator(NullLocator())  # fewer ticks: cheaper frames
-            ax.axhline(best, color="grey", ls=":", lw=1, label="lowest possible L(θ*)")
-            ax.grid(alpha=0.3)
         for ax in (self.ax_updates, self.ax_time):
             ax.set_xscale("log")
             ax.xaxis.set_minor_locator(NullLocator())
             ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))  # plain numbers render faster than 10ⁿ
-        self.target_lines = [ax.axhline(target_loss, color="green", lw=1, label="target L")
-                             for ax in (self.ax_epochs, self.ax_updates, self.ax_time)]
+        panels = (self.ax_epochs, self.ax_updates, self.ax_time)
+        self.best_line = [ax.axhline(best, color="grey", ls=":", lw=1, label="lowest L(θ*)") for ax in panels][0]
+        self.target_lines = [ax.axhline(target_loss, color="green", lw=1, label="target L") for ax in panels]
         (self.noisy,) = self.ax_updates.plot([], [], color="grey", lw=0.5, alpha=0.5, label="mini-batch loss")
-        self.ax_updates.legend(handles=[self.noisy, self.target_lines[1], self.ax_updates.lines[0]], fontsize=7,
-                               loc="upper right")
         self.curves: dict[int, tuple] = {}
-        self.legend_for: list[int] = []
+        self.legend_for: list[int] | None = None
         self.update()
 
     # -- training: on the button --------------------------------------------------
@@ -191,10 +191,6 @@ class MiniBatchExplorer(Explorer):
     def actions(self):
         return {"Train": self.train}
 
-    def run(self, batch_size: int) -> Run | None:
-        """The cached run for ``batch_size`` at the current η and epochs."""
-        return self.runs.get((batch_size, self.state["lr"], self.state["epochs"]))
-
     # -- drawing: on every slider move ------------------------------------------------
     def _valid(self, s) -> str:
         if not (isinstance(s["batch_size"], (int, np.integer)) and 1 <= s["batch_size"] <= self.n):
@@ -209,8 +205,7 @@ class MiniBatchExplorer(Explorer):
 
     def _curves(self, b):
         if b not in self.curves:
-            c, width = colour(b, self.n), 1.2
-            self.curves[b] = tuple(ax.plot([], [], color=c, lw=width, label=f"B = {b}")[0]
+            self.curves[b] = tuple(ax.plot([], [], color=colour(b, self.n), lw=1.2, label=f"B = {b}")[0]
                                    for ax in (self.ax_epochs, self.ax_updates, self.ax_time))
         return self.curves[b]
 
@@ -240,18 +235,16 @@ class MiniBatchExplorer(Explorer):
         self.full_path.set_data(*(full.path.T if full and batch_size != self.n else ([], [])))
         k = _shown(chosen.updates) if chosen else np.arange(0)
         self.noisy.set_data(k, chosen.batch_loss[k - 1] if chosen else [])
-        self._rescale(runs, epochs, target_loss)
-        upe = math.ceil(self.n / batch_size)
-        self.ax.set_title(f"B = {batch_size}: ⌈{self.n}/{batch_size}⌉ = {upe} updates per epoch, η = {lr:g}")
-        return self._message(batch_size, upe, chosen, full, target_loss, epochs, lr)
+        self._rescale(runs, epochs)
+        self.ax.set_title(f"B = {batch_size}: {self._per_epoch(batch_size)}, η = {lr:g}")
+        return self._message(batch_size, chosen, full, target_loss, epochs, lr)
 
-    def _rescale(self, runs, epochs, target_loss):
+    def _per_epoch(self, b) -> str:
+        upe = math.ceil(self.n / b)
+        return f"⌈{self.n}/{b}⌉ = {upe} update{'s' if upe > 1 else ''} per epoch"
+
+    def _rescale(self, runs, epochs):
         good = [r for r in runs.values() if not r.diverged]
-        losses = np.concatenate([r.loss for r in good] + [[target_loss]])
-        best = self.surface.loss(*self.surface.minima[0])
-        top = min(float(np.nanmax(losses)), 1e3)
-        for ax in (self.ax_epochs, self.ax_updates, self.ax_time):
-            ax.set_ylim(best * 0.85, top * 4)
         self.ax_epochs.set_xlim(0, epochs)
         most = max((r.updates for r in good), default=10)
         self.ax_updates.set_xlim(1, max(most, 10))
@@ -259,25 +252,28 @@ class MiniBatchExplorer(Explorer):
         fastest = min((r.time[1] for r in good), default=1e-4)
         self.ax_time.set_xlim(fastest / 1.5, slowest * 1.5)
         shown = [b for b in sorted(runs) if not runs[b].diverged]
-        if shown != self.legend_for:  # legends are rebuilt only when the set of runs changes
-            if shown:
-                self.ax_epochs.legend(handles=[self.curves[b][0] for b in shown], fontsize=7, loc="upper right",
-                                      ncols=len(shown))
-            elif self.ax_epochs.get_legend():
-                self.ax_epochs.get_legend().remove()
+        if shown != self.legend_for:  # one legend for the three panels, rebuilt only when the runs change
+            handles = [self.curves[b][0] for b in shown] + [self.noisy, self.target_lines[0], self.best_line]
+            legend = self.ax.legend(handles=handles, fontsize=7, loc="upper right", title="loss curves",
+                                    title_fontsize=7)
+            for handle in legend.legend_handles[:len(shown)]:
+                handle.set_linewidth(1.5)  # not the chosen run's bold width of the moment
             self.legend_for = shown
 
-    def _message(self, b, upe, chosen, full, target, epochs, lr) -> str:
-        head = f"Batch size {b}: ⌈{self.n}/{b}⌉ = {upe} update{'s' if upe > 1 else ''} per epoch"
+    def _message(self, b, chosen, full, target, epochs, lr) -> str:
+        head = f"Batch size {b}: {self._per_epoch(b)}"
         if chosen is None:
             return f"{head}. Not trained yet with η = {lr:g} and {epochs} epochs: press Train."
         if chosen.diverged:
             return f"{head}. {chosen.diverged}"
+        if chosen.loss[-1] > chosen.loss[0]:
+            return (f"{head}. The loss went up, from {chosen.loss[0]:.3g} to {chosen.loss[-1]:.3g} in "
+                    f"{chosen.updates} updates: η = {lr:g} is too large, training is diverging. Try a smaller η.")
         k = chosen.reaching(target)
         if k is None:
             reach = f"L never got down to {target:g} in {epochs} epochs (lowest {np.nanmin(chosen.loss):.3g})"
         else:
-            reach = (f"L ≤ {target:g} first after {k} updates = {k / upe:.1f} epochs "
+            reach = (f"L ≤ {target:g} first after {k} updates = {k / chosen.updates_per_epoch:.1f} epochs "
                      f"= {chosen.time[k]:.3f} s")
         text = f"{head}, {chosen.updates} in {epochs} epochs. {reach}."
         if full is not None and b != self.n and not full.diverged:

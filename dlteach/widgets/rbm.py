@@ -39,7 +39,7 @@ class RBMExplorer(Explorer):
         for ax in axes[:3]:
             ax.axis("off")
         (self.curve,) = self.ax_curve.plot([], [], "o-", color="crimson", ms=3)
-        self.ax_curve.set(xlabel="epoch", ylabel="reconstruction error (MSE)", title="training")
+        self.ax_curve.set(xlabel="epoch", ylabel="reconstruction error (training)", title="training")
         self.ax_curve.grid(alpha=0.3)
         self.train()
 
@@ -74,10 +74,11 @@ class RBMExplorer(Explorer):
         rbm, t = self.rbm, self.trained
         n = min(rbm.n_hidden, MAX_FILTERS)
         self.im_filters.set_data(tile(rbm.W[:, :n].T, normalise=True))
-        self.ax_filters.set_title("filters (columns of W)" + (f"\n{n} of {rbm.n_hidden} shown" if n < rbm.n_hidden else ""))
-        shown = self.X_test[:N_RECON]
-        gap = np.full((4 * 9 - 1, 3), np.nan)
-        self.im_recon.set_data(np.hstack([tile(shown, ncols=3), gap, tile(rbm.reconstruct(shown), ncols=3)]))
+        shown_count = f"\n{n} of {rbm.n_hidden} shown" if n < rbm.n_hidden else ""
+        self.ax_filters.set_title("filters (columns of W)" + shown_count)
+        shown = tile(self.X_test[:N_RECON], ncols=3)
+        gap = np.full((shown.shape[0], 3), np.nan)
+        self.im_recon.set_data(np.hstack([shown, gap, tile(rbm.reconstruct(self.X_test[:N_RECON]), ncols=3)]))
         self.ax_recon.set_title("test digits → their\nmean-field reconstructions")
         self._set_extent(self.im_filters, self.im_recon)
         method = f"{'PCD' if t['persistent'] else 'CD'}-{t['k']}"
@@ -108,7 +109,7 @@ class RBMExplorer(Explorer):
         changed = [key for key in TRAINING if self.state[key] != self.trained[key]]
         if changed:
             return f"Settings changed ({', '.join(changed)}): press Train to train an RBM with them."
-        return _verdict(self.rbm, self.errors, self.trained["lr"])
+        return _verdict(self.rbm, self.X, self.errors, self.trained["lr"], self.trained["momentum"])
 
     def controls(self):
         s = self.state
@@ -136,16 +137,17 @@ def _invalid(s) -> str:
     return ""
 
 
-def _verdict(rbm, errors, lr) -> str:
-    """What a teacher would say about the trained RBM, or '' when it went well."""
-    largest = float(np.abs(rbm.W).max())
-    if largest > 20:
-        return (f"η = {lr:g} is too large: the weights overshot (largest |W| = {largest:.0f}) and the hidden "
-                f"units are stuck on or off, so the reconstruction error stays at {errors[-1]:.3f}. "
-                "Try a smaller learning rate.")
+def _verdict(rbm, X, errors, lr, momentum) -> str:
+    """What a teacher would say about the RBM trained on X, or '' when it went well."""
     if rbm.n_hidden < 5:
         return (f"With {rbm.n_hidden} hidden unit(s) the RBM has too few features to reconstruct the digits "
                 f"(error {errors[-1]:.3f}): add hidden units.")
+    activity = rbm.forward(X).mean(axis=0)  # how often each hidden unit is on, over the training digits
+    stuck = int(np.sum((activity < 0.02) | (activity > 0.98)))
+    if stuck > rbm.n_hidden / 2:
+        return (f"η = {lr:g} with μ = {momentum:g} is too large: the steps overshot and {stuck} of {rbm.n_hidden} "
+                f"hidden units are stuck (always off or always on, whatever the digit), so the reconstruction "
+                f"error stays at {errors[-1]:.3f}. Try a smaller learning rate or less momentum.")
     if len(errors) >= 2 and errors[-1] > 1.02 * errors[0]:
         return (f"The reconstruction error went up ({errors[0]:.3f} → {errors[-1]:.3f}): η = {lr:g} is too "
                 "large. Try a smaller learning rate or less momentum.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipywidgets as W
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.ticker import FormatStrFormatter, MaxNLocator, NullLocator
 
 from ..nn import Linear, Sequential, Sigmoid
 from .base import Explorer
@@ -73,18 +74,22 @@ class UniversalityExplorer(Explorer):
         (self.target_line,) = self.ax_fit.plot(X_GRID, X_GRID * 0, "k--", lw=1.5, label="target f(x)")
         (self.fit_line,) = self.ax_fit.plot(X_GRID, X_GRID * 0, color="crimson", lw=2, label="network y(x)")
         self.ax_fit.set(ylabel="value")
-        self.ax_fit.legend(loc="lower left", bbox_to_anchor=(0, 1), ncols=2, fontsize=8, frameon=False)
         self.parts = LineCollection([], cmap="viridis", lw=1.2)
         self.ax_parts.add_collection(self.parts)
         self.ax_parts.axhline(0, color="grey", lw=0.6)
-        self.ax_parts.set(xlabel="x", ylabel="$v_i\\,\\sigma(w x + b_i)$", xlim=(0, 1),
-                          title="the n scaled sigmoids (their sum + b is the red curve)")
+        self.ax_parts.set(xlabel="x", ylabel="$v_i\\,\\sigma(w x + b_i)$", xlim=(0, 1))
+        self.ax_parts.set_title("the n scaled sigmoids (their sum + b is the red curve)", fontsize=10)
         self.err_ns = np.array([1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, MAX_NEURONS])
         (self.err_line,) = self.ax_err.semilogy([], [], "o-", color="steelblue", ms=3, label="max |y − f|")
         (self.err_dot,) = self.ax_err.semilogy([], [], "o", color="crimson", ms=9, label="current n")
-        self.ax_err.set(xlabel="hidden neurons n", ylabel="max error on [0, 1]", xlim=(0, MAX_NEURONS + 1),
-                        title="more neurons, smaller error")
+        self.ax_err.set(xlabel="hidden neurons n", ylabel="max error on [0, 1]", xlim=(0, MAX_NEURONS + 1))
+        self.ax_err.set_title("more neurons, smaller error", fontsize=10)
         self.ax_err.grid(alpha=0.3)
+        self.ax_fit.tick_params(labelbottom=False)  # the panel below shares x and labels it
+        for axis in (self.ax_fit.yaxis, self.ax_parts.yaxis, self.ax_err.xaxis):
+            axis.set_major_locator(MaxNLocator(5, steps=[1, 2, 5, 10]))
+        self.ax_err.yaxis.set_major_formatter(FormatStrFormatter("%g"))  # plain numbers and no minor ticks:
+        self.ax_err.yaxis.set_minor_locator(NullLocator())                # cheaper frames
         self.ax_err.legend(fontsize=8)
         self._errors_for = None  # (target, steepness) of the error curve drawn
         self.update()
@@ -113,12 +118,14 @@ class UniversalityExplorer(Explorer):
         if self._errors_for != (target, steepness):
             errors = [max_error(sigmoid_network(f, k, steepness), f) for k in self.err_ns]
             self.err_line.set_data(self.err_ns, errors)
-            self.ax_err.set_ylim(min(1e-3, min(errors) / 2), 2.0)
+            lowest_decade = min(-3, int(np.floor(np.log10(min(errors)))))  # whole decades: ticks rarely change
+            self.ax_err.set_ylim(10.0**lowest_decade, 2.0)
             self._errors_for = (target, steepness)
         error = max_error(model, f)
         self.err_dot.set_data([n], [error])
         w = steepness * n
-        self.ax_fit.set_title(f"{target}: n = {n}, w = {w:.3g}, max error {error:.3f}", loc="right", fontsize=10)
+        self.ax_fit.set_title(f"target f (dashed), network y (red): n = {n}, w = {w:.3g}, max error {error:.3f}",
+                              fontsize=10)
         if n == 1:
             return "One neuron makes one smooth step: add neurons to build the shape step by step."
         if target == "step" and error > 0.1:

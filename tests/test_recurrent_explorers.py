@@ -1,0 +1,230 @@
+"""Lessons 10–11: the RNN gradient explorer, the LSTM gate explorer and their drawing helpers."""
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from dlteach.data import memory_task  # noqa: E402
+from dlteach.models import LECTURE_EXAMPLE, SequenceClassifier  # noqa: E402
+from dlteach.nn import SoftmaxCrossEntropy  # noqa: E402
+from dlteach.optim import AdaGrad  # noqa: E402
+from dlteach.train import accuracy, fit  # noqa: E402
+from dlteach.viz.recurrent import GateTrace, draw_unfolded_rnn  # noqa: E402
+from dlteach.widgets.lstm_gates import SOURCES, LSTMGateExplorer  # noqa: E402
+from dlteach.widgets.rnn_gradients import RNNGradientExplorer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def grads():
+    return RNNGradientExplorer()
+
+
+def total_grad_norm(rnn):
+    return np.sqrt(sum(np.sum(g**2) for g in rnn.grads.values()))
+
+
+# -- the gradient explorer ------------------------------------------------------------
+def test_small_weights_make_gradients_vanish_at_the_rate_rho(grads):
+    firsts = []
+    for rho in (0.3, 0.5, 0.8):
+        message = grads.update(radius=rho, length=60, nonlinearity="tanh", clip=False)
+        norms = grads.norms
+        assert message.startswith("Vanishing") and norms.shape == (60,)
+        assert norms[-1] == pytest.approx(1.0)  # the unit error entering at t = T
+        assert np.all(np.diff(norms) > 0)  # shrinking at every step back
+        # small inputs keep tanh almost linear: each step back multiplies by about ρ
+        assert norms[0] == pytest.approx(rho**59, rel=0.2)
+        firsts.append(norms[0])
+    assert firsts[0] < firsts[1] < firsts[2] < 1
+
+
+@pytest.mark.parametrize("nonlinearity, radii", [("tanh", (1.5, 2.0, 3.0)), ("relu", (2.0, 3.0, 5.0))])
+def test_large_weights_make_gradients_explode_more_with_larger_scale(grads, nonlinearity, radii):
+    firsts = []
+    for rho in radii:
+        message = grads.update(radius=rho, length=60, nonlinearity=nonlinearity, clip=False)
+        assert message.startswith("Exploding"), message
+        firsts.append(grads.norms[0])
+    assert 10 < firsts[0] < firsts[1] < firsts[2]
+
+
+def test_longer_sequences_explode_further(grads):
+    firsts = [grads.update(radius=2.0, length=T, nonlinearity="tanh", clip=False) and grads.norms[0]
+              for T in (20, 60, 120)]
+    assert firsts[0] < firsts[1] < firsts[2]
+
+
+def test_clipping_caps_the_total_norm_and_keeps_the_direction(grads):
+    grads.update(radius=3.0, length=100, nonlinearity="tanh", clip=False)
+    raw = {k: v.copy() for k, v in grads.rnns["tanh"].grads.items()}
+    assert grads.clipped_norm == grads.total_norm == pytest.approx(total_grad_norm(grads.rnns["tanh"]))
+    message = grads.update(clip=True, max_norm=1.0)
+    clipped = grads.rnns["tanh"].grads
+    assert grads.total_norm > 100 and grads.clipped_norm == pytest.approx(1.0)
+    assert total_grad_norm(grads.rnns["tanh"]) == pytest.approx(1.0, rel=1e-5)
+    c = grads.clipped_norm / grads.total_norm
+    for key in raw:
+        np.testing.assert_allclose(clipped[key], c * raw[key], rtol=1e-5, atol=1e-300)
+    assert "Clipping scales all weight gradients" in message
+    np.testing.assert_allclose(grads.clipped_line.get_ydata(), c * grads.norm_line.get_ydata(), rtol=1e-5)
+    # vanishing gradients are below max_norm already: clipping changes nothing
+    message = grads.update(radius=0.5, clip=True, max_norm=10.0)
+    assert grads.clipped_norm == grads.total_norm and "cannot help" in message
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"radius": 10.0, "length": 200, "nonlinearity": "tanh"}, "Exploding"),
+    ({"radius": 1e6, "length": 200, "nonlinearity": "tanh"}, "saturated"),
+    ({"radius": 1e6, "length": 200, "nonlinearity": "relu"}, "Overflow"),
+    ({"radius": 1e300, "length": 200, "nonlinearity": "relu"}, "Overflow"),
+    ({"radius": 1e-9, "length": 200, "nonlinearity": "tanh"}, "Vanishing"),
+    ({"length": 0}, "using T = 2"),
+    ({"length": 10_000}, "using T = 200"),
+    ({"radius": -1.0}, "using ρ = 1"),
+    ({"radius": float("nan")}, "using ρ = 1"),
+    ({"max_norm": 0.0, "clip": True}, "using 1"),
+])
+def test_extreme_controls_give_a_message_not_an_error(changes, expected):
+    explorer = RNNGradientExplorer()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        message = explorer.update(**changes)
+        png = explorer.png()
+    assert expected in message
+    assert png[:4] == b"\x89PNG"
+
+
+def test_unknown_control_or_nonlinearity_is_an_error(grads):
+    with pytest.raises(TypeError, match="no control 'rho'"):
+        grads.update(rho=1.0)
+    with pytest.raises(ValueError, match="nonlinearity must be one of"):
+        grads.update(nonlinearity="sigmoid")
+    grads.update(nonlinearity="tanh")
+
+
+# -- the LSTM gate explorer -----------------------------------------------------------
+def test_hard_gates_reproduce_the_lecture_trace():
+    explorer = LSTMGateExplorer()
+    assert explorer.message == ""
+    trace = explorer.trace
+    np.testing.assert_array_equal(trace.cell, [1.7, 1.7, 1.7, 0.0])
+    np.testing.assert_array_equal(trace.output, [0.0, 0.0, 1.7, 0.0])
+    np.testing.assert_array_equal(explorer.trace_plot.cell_line.get_ydata(), trace.cell)
+    np.testing.assert_array_equal(explorer.trace_plot.out_line.get_ydata(), trace.output)
+    grid = explorer.trace_plot.image.get_array()
+    np.testing.assert_array_equal(grid[1:], [LECTURE_EXAMPLE["write"], LECTURE_EXAMPLE["keep"], LECTURE_EXAMPLE["read"]])
+
+    assert explorer.update(source=SOURCES[1]) == ""  # a real LSTMCell with saturated gates
+    np.testing.assert_allclose(explorer.trace.cell, [1.7, 1.7, 1.7, 0.0], atol=1e-3)
+    np.testing.assert_allclose(explorer.trace.output, [0.0, 0.0, 1.7, 0.0], atol=1e-3)
+
+
+def test_typed_sequences_follow_the_cell_equation():
+    explorer = LSTMGateExplorer(inputs="2 0 5 0 0", write="1 0 1 0 0", keep="0 1 1 1 0", read="0 0 0 1 0.5")
+    np.testing.assert_allclose(explorer.trace.cell, [2, 2, 7, 7, 0])
+    np.testing.assert_allclose(explorer.trace.output, [0, 0, 0, 7, 0])
+    explorer.update(keep="0 0.5 0.5 0.5 0.5", read="1 1 1 1 1")  # a leaky keep gate halves the cell each step
+    np.testing.assert_allclose(explorer.trace.cell, [2, 1, 5.5, 2.75, 1.375])
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"write": "1 0 0"}, "as long as inputs"),
+    ({"keep": "0 2 1 0"}, "must lie in [0, 1]"),
+    ({"read": "0 zero 1 0"}, "could not read"),
+    ({"inputs": ""}, "non-empty"),
+    ({"read": "0 0 0 0"}, "Nothing was read out"),
+    ({"source": "trained LSTM"}, "No trained LSTM yet"),
+])
+def test_bad_typed_sequences_give_a_message(changes, expected):
+    explorer = LSTMGateExplorer()
+    message = explorer.update(**changes)
+    assert expected in message
+    assert explorer.png()[:4] == b"\x89PNG"
+
+
+def test_trained_lstm_remembers_where_an_rnn_of_the_same_size_does_not():
+    explorer = LSTMGateExplorer(delay=20)
+    progress = []
+    explorer.train(lambda fraction, text="": progress.append(fraction))
+    assert progress[-1] == pytest.approx(1.0) and len(progress) == explorer.epochs
+    assert explorer.state["source"] == "trained LSTM" and explorer.test_accuracy >= 0.95
+
+    X, y = memory_task(1000, delay=20, seed=0)
+    X_test, y_test = memory_task(200, delay=20, seed=1)
+    rnn = SequenceClassifier("rnn", 6, 16, 4, seed=0)
+    fit(rnn, SoftmaxCrossEntropy(), AdaGrad(rnn, lr=0.05), X.swapaxes(0, 1), y, epochs=12, progress=False)
+    assert accuracy(rnn, X_test.swapaxes(0, 1), y_test) <= 0.75
+
+    # the shown unit: its gates and cell are the LSTM's own, for the chosen test sequence
+    unit, T = explorer.state["unit"], 21
+    assert explorer.update(example=5) == ""
+    lstm = explorer.model.rnn
+    lstm.forward(explorer.test_X[:, 5:6])
+    np.testing.assert_allclose(explorer.trace_plot.cell_line.get_ydata(), lstm.cells[:, 0, unit])
+    np.testing.assert_allclose(explorer.trace_plot.image.get_array()[2], lstm.gates["forget"][:, 0, unit])
+    assert explorer.mean_cells.shape == (T, 4, 16)
+    assert "unit must be 0…15" in explorer.update(unit=99)
+    assert "example must be 0…199" in explorer.update(unit=unit, example=-1)
+    with pytest.raises(TypeError, match="needs an LSTM"):
+        explorer.show_model(rnn, X_test, y_test)
+
+
+# -- drawing helpers ------------------------------------------------------------------
+def test_unfolded_rnn_diagram_labels_the_shared_weights():
+    fig, ax = plt.subplots()
+    draw_unfolded_rnn(ax, steps=3)
+    labels = [t.get_text() for t in ax.texts]
+    assert labels.count("U") == 4 and labels.count("V") == 4 and labels.count("W") >= 5
+    with pytest.raises(ValueError, match="steps must be between 1 and 6"):
+        draw_unfolded_rnn(ax, steps=0)
+    plt.close(fig)
+
+
+def test_gate_trace_rejects_traces_of_different_lengths():
+    fig = plt.figure()
+    trace = GateTrace(fig)
+    with pytest.raises(ValueError, match="the same number of steps"):
+        trace.show([1, 0], [1, 0], [0, 1], [0, 0], [1, 1], [0])
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("make", [RNNGradientExplorer, LSTMGateExplorer])
+def test_every_control_has_a_widget(make):
+    explorer = make()
+    assert set(explorer.controls()) == set(explorer.state)
+    assert len(explorer.widget().children) >= 3
+
+
+def test_training_from_the_button_moves_the_widgets_too():
+    explorer = LSTMGateExplorer(delay=5, epochs=2)
+    explorer.widget()
+    explorer.actions()["train an LSTM"](lambda fraction, text="": None)
+    controls = explorer._controls
+    assert controls["source"].value == explorer.state["source"] == "trained LSTM"
+    assert controls["unit"].value == explorer.state["unit"] and controls["example"].max == 199
+    assert explorer.trace_plot.cell_line.get_ydata().shape == (6,)
+
+
+def test_exercise_keys_accept_the_answers_the_library_computes():
+    from dlteach.exercises import check
+    from dlteach.models import memory_cell_trace
+    from dlteach.nn import LSTM, RNN, Linear
+    from dlteach.optim import clip_grad_norm
+
+    assert check("10.1", RNN(3, 5).num_parameters())
+    assert check("10.2", 0.9**50) and not check("10.2", 0.9**49)
+    layer = Linear(1, 2, bias=False)
+    layer.grads["weight"] = np.array([[30.0], [40.0]])
+    clip_grad_norm(layer, 5.0)
+    assert check("10.3", layer.grads["weight"].ravel()) and not check("10.3", [30, 40])
+    trace = memory_cell_trace([2, 0, 5, 0, 0], [1, 0, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 0, 1, 0])
+    assert check("11.1", trace.output[3]) and not check("11.1", 5)
+    leaky = memory_cell_trace([1] + [0] * 40, [1] + [0] * 40, [0] + [0.95] * 40, [0] * 40 + [1])
+    assert check("11.2", leaky.output[-1])
+    assert check("11.3", LSTM(6, 16).num_parameters()) and not check("11.3", RNN(6, 16).num_parameters())
