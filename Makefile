@@ -6,6 +6,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: lab test browser notebooks bench clean
 
+# The course's matrices are small: one BLAS/OpenMP thread per process is as fast, and avoids
+# threads spinning against each other when tests or notebooks run side by side.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+
 # A local virtual environment with the pinned versions; redone when the pins change.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

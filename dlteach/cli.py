@@ -26,6 +26,8 @@ def cmd_lab(args) -> int:
         command.append("--allow-root")
     print(f"dlteach: serving the course in {root} at http://127.0.0.1:{args.port}/lab "
           "(JupyterLab prints the link with its access token below; Ctrl+C stops it)", flush=True)
+    if os.name == "posix":  # become the server, so that signals stop JupyterLab itself
+        os.execv(sys.executable, command)
     return subprocess.call(command)
 
 
@@ -34,7 +36,7 @@ def cmd_execute(args) -> int:
     import nbformat
     from nbclient import NotebookClient
 
-    paths = [Path(p) for p in args.notebooks] or sorted(course.NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    paths = [Path(p) for p in args.notebooks] or [course.NOTEBOOK_DIR / lesson.notebook for lesson in course.syllabus()[1]]
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         nb.metadata["kernelspec"] = course.KERNELSPEC

@@ -68,3 +68,5 @@ def test_lab_serves_the_index_on_localhost_with_a_token():
     finally:
         process.terminate()
         process.wait(timeout=30)
+    with pytest.raises(OSError):  # stopping `dlteach lab` stopped JupyterLab itself
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()

@@ -403,7 +403,7 @@ def test_no_pickle_anywhere_in_dlteach():
 
 
 OFFLINE_SCRIPT = r"""
-import importlib, inspect, json, pkgutil, socket, sys, tempfile
+import importlib, inspect, json, pkgutil, socket, tempfile
 attempts, problems = [], []
 
 def refuse(*args, **kwargs):

@@ -47,7 +47,7 @@ class GradientDescentExplorer(Explorer):
         self.ax_loss.relim()
         self.ax_loss.autoscale_view()
         label = method if method != "momentum" else f"momentum {momentum:g}"
-        self.ax.set_title(f"{s.name}: {label}, η = {lr:g}, final L = {losses[-1]:.4g}")
+        self.ax.set_title(f"{s.name}: {label}, η = {lr:.3g}, final L = {losses[-1]:.4g}")
         return _verdict(s, path, losses, diverged, lr)
 
     def controls(self):
@@ -67,16 +67,16 @@ class GradientDescentExplorer(Explorer):
 def _verdict(surface, path, losses, diverged, lr) -> str:
     """What a teacher would say about this run, or '' when it found the global minimum."""
     if diverged or not np.isfinite(losses[-1]):
-        return (f"Diverged after {len(path) - 1} step(s): η = {lr:g} is too large here, every step "
+        return (f"Diverged after {len(path) - 1} step(s): η = {lr:.3g} is too large here, every step "
                 f"overshoots further (L went from {losses[0]:.3g} to {losses[-1]:.3g}). Try a smaller η.")
     if losses[-1] > losses[0]:
-        return f"The loss went up, from {losses[0]:.3g} to {losses[-1]:.3g}: η = {lr:g} overshoots. Try a smaller η."
+        return f"The loss went up, from {losses[0]:.3g} to {losses[-1]:.3g}: η = {lr:.3g} overshoots. Try a smaller η."
     minima = np.array(surface.minima)
     distance = np.linalg.norm(minima - path[-1], axis=1)
     nearest = int(distance.argmin())
     if distance[nearest] > 0.05:
         return (f"Still {distance[nearest]:.2f} from the nearest minimum after {len(path) - 1} steps: "
-                f"η = {lr:g} may be too small — raise it or take more steps.")
+                f"η = {lr:.3g} may be too small — raise it or take more steps.")
     global_loss = surface.loss(*minima.T).min()
     if surface.loss(*minima[nearest]) > global_loss + 1e-9:
         return (f"Stuck in a local minimum (L = {losses[-1]:.3g}); the global minimum has "
