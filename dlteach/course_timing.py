@@ -25,14 +25,20 @@ SUITE_GOAL_S = 15 * 60
 MEMORY_GOAL = 2 * 2**30  # what Binder gives one user; a classroom hub gives about as much
 TEST_COMMAND = ["-m", "pytest", "-p", "no:cacheprovider", "tests", "--nbval", "--nbval-current-env", "notebooks"]
 
-# Appended to the copy of each notebook: the kernel's peak resident memory in bytes.
+# Appended to the copy of each notebook: the kernel's own peak resident memory in bytes. On Linux
+# that is VmHWM: ru_maxrss would also count the process the kernel was forked from (the caller).
 PEAK_MEMORY_CELL = """\
+import sys
 try:
-    import resource, sys
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024))
-except ImportError:  # Windows
-    import psutil
-    print(psutil.Process().memory_info().peak_wset)"""
+    with open("/proc/self/status") as status:
+        print(next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:")))  # in kB
+except OSError:  # no /proc (macOS, Windows)
+    try:
+        import resource
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024))
+    except ImportError:  # Windows
+        import psutil
+        print(psutil.Process().memory_info().peak_wset)"""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from dlteach.exercises import check
 from dlteach.nn import Conv2d, Linear
-from dlteach.widgets.convolution import ConvolutionExplorer, parse_grid, pool_equation, window_equation
+from dlteach.widgets.convolution import (KERNELS, LECTURE_IMAGE, ConvolutionExplorer, parse_grid, pool_equation,
+                                        window_equation)
 
 # The lecture's worked example (seed 004), as the syllabus states it.
 IMAGE = np.array([[1, 0, 0, 0, 0, 1], [0, 1, 0, 0, 1, 0], [0, 0, 1, 1, 0, 0],
@@ -240,3 +241,16 @@ def test_exercise_keys():
 
     assert check("07.3", max_pool)
     assert not check("07.3", lambda x, size: x[::size, ::size])
+
+
+def test_text_boxes_always_show_the_image_and_kernel_in_use():
+    e = ConvolutionExplorer()
+    assert e.state["my_kernel"] == KERNELS["kernel 1"]
+    e.update(kernel="kernel 2")
+    assert e.state["my_kernel"] == KERNELS["kernel 2"] and e.state["kernel"] == "kernel 2"
+    e.update(my_kernel="0 1\n1 0")
+    assert e.state["kernel"] == "my kernel"
+    e.update(my_image="11\n11\n11")
+    assert e.state["image"] == "my image"
+    e.update(image="lecture image")
+    assert e.state["my_image"] == LECTURE_IMAGE

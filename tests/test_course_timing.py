@@ -3,6 +3,7 @@
 import re
 
 import nbformat
+import numpy as np
 
 from dlteach import course, course_timing
 
@@ -20,6 +21,23 @@ def test_a_notebook_run_gives_its_time_and_the_kernels_peak_memory(tmp_path):
     assert run.error == "" and 0 < run.seconds < 120
     assert 256 * 2**20 < run.peak_memory < 4 * 2**30
     assert (tmp_path / "01_a.ipynb").read_bytes() == before, "the notebook file must not be changed"
+
+
+def test_the_widest_notebook_is_measured_in_its_own_kernel_not_in_the_caller(tmp_path, monkeypatch):
+    # the caller holds more than any lesson, as `dlteach bench` does after its benchmarks: a kernel started
+    # from it must not report it (ru_maxrss after fork and exec did, naming the code-free index the widest)
+    ballast = np.ones(384 * 2**20 // 8)
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Index")],
+                                            metadata={"kernelspec": course.KERNELSPEC}), folder / "00_index.ipynb")
+    write(folder / "01_a.ipynb", "import numpy as np\nx = np.ones(128 * 2**20 // 8)")
+    monkeypatch.setattr(course, "NOTEBOOK_DIR", folder)
+    runs = []
+    rows = course_timing.notebook_rows(progress=runs.append)
+    index, lesson = runs
+    assert index.peak_memory < 128 * 2**20 < lesson.peak_memory < ballast.nbytes
+    assert rows[-1].what == "peak memory of the widest notebook (01_a.ipynb, kernel max RSS)"
 
 
 def test_a_failing_notebook_is_reported_not_raised(tmp_path):

@@ -186,11 +186,12 @@ class RBM(Module):
         v0 = self._check("RBM.cd_gradient", v0, self.n_visible, binary=True)
         if start is not None:
             start = self._check("RBM.cd_gradient (start)", start, self.n_visible, binary=True)
-        grads, v, _ = self._cd(v0, F.sigmoid(v0 @ self.W + self.hidden_bias), k, start)
-        return grads, v
+        loss_grads, v, _ = self._cd(v0, F.sigmoid(v0 @ self.W + self.hidden_bias), k, start)
+        return {name: -g for name, g in loss_grads.items()}, v
 
     def _cd(self, v0, ph0, k, start):
-        """CD-k from the positive phase's p(h | v0) = ph0. Also returns the one-step reconstruction
+        """CD-k from the positive phase's p(h | v0) = ph0, as a loss's ``grads``: minus the CD-k estimate,
+        negative phase − positive phase. Also returns the chain's last v and the one-step reconstruction
         p(v | h), h sampled from ph0: the chain's first step in CD, computed aside in persistent CD."""
         W, a, b = self.W, self.hidden_bias, self.visible_bias
         p_v1 = F.sigmoid(self._sample(ph0) @ W.T + b)
@@ -200,9 +201,9 @@ class RBM(Module):
             v = self._sample(F.sigmoid(self._sample(ph) @ W.T + b))
             ph = F.sigmoid(v @ W + a)
         n0, n = len(v0), len(v)
-        grads = {"W": v0.T @ ph0 / n0 - v.T @ ph / n,
-                 "visible_bias": v0.sum(axis=0) / n0 - v.sum(axis=0) / n,
-                 "hidden_bias": ph0.sum(axis=0) / n0 - ph.sum(axis=0) / n}
+        grads = {"W": v.T @ (ph / n) - v0.T @ (ph0 / n0),  # scaling the (N, n_hidden) factors is cheaper
+                 "visible_bias": v.sum(axis=0) / n - v0.sum(axis=0) / n0,
+                 "hidden_bias": ph.sum(axis=0) / n - ph0.sum(axis=0) / n0}
         return grads, v, p_v1
 
     def init_visible_bias(self, X) -> None:
@@ -242,18 +243,16 @@ class RBM(Module):
                    disable=not progress, leave=False)
         try:
             for _ in bar:
-                order, squared_error = self.rng.permutation(n), 0.0
+                shuffled, squared_error = X[self.rng.permutation(n)], 0.0
                 for first in range(0, n, batch_size):
-                    v0 = X[order[first:first + batch_size]]
+                    v0 = shuffled[first:first + batch_size]
                     ph0 = F.sigmoid(v0 @ self.W + self.hidden_bias)  # positive phase
                     chains = self.chains[:len(v0)] if persistent else None
-                    self.grads, v_k, p_v1 = self._cd(v0, ph0, k, chains)
+                    self.grads, v_k, p_v1 = self._cd(v0, ph0, k, chains)  # minus the gradient: SGD descends
                     residual = p_v1 - v0
                     squared_error += float(np.vdot(residual, residual))
                     if persistent:
                         chains[...] = v_k
-                    for g in self.grads.values():  # the optimiser descends: hand it minus the gradient
-                        np.negative(g, out=g)
                     optimizer.step()
                 self.epochs_trained += 1
                 history.reconstruction_error.append(squared_error / X.size)

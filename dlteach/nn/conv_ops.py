@@ -56,16 +56,12 @@ def im2col(x: np.ndarray, kernel, stride, out_size) -> np.ndarray:
     """cols[c, p, q, i, j, n] = x[n, c, i·s + p, j·s + q] for an already padded x.
 
     Reshaped to (C·kh·kw, H_out·W_out·N), each column is one receptive field. The batch
-    axis goes last: every copy below then moves runs of N·W_out contiguous numbers.
+    axis goes last: the one copy below then moves runs of N contiguous numbers.
     """
-    (kh, kw), (sh, sw), (Ho, Wo) = kernel, stride, out_size
-    N, C = x.shape[:2]
+    (sh, sw), (Ho, Wo) = stride, out_size
     xt = np.ascontiguousarray(x.transpose(1, 2, 3, 0))  # (C, H, W, N)
-    cols = np.empty((C, kh, kw, Ho, Wo, N), dtype=x.dtype)
-    for p in range(kh):
-        for q in range(kw):
-            cols[:, p, q] = xt[:, p:p + sh * Ho:sh, q:q + sw * Wo:sw]
-    return cols.reshape(C * kh * kw, Ho * Wo * N)
+    win = np.lib.stride_tricks.sliding_window_view(xt, kernel, axis=(1, 2))[:, :sh * Ho:sh, :sw * Wo:sw]
+    return np.ascontiguousarray(win.transpose(0, 4, 5, 1, 2, 3)).reshape(-1, Ho * Wo * x.shape[0])
 
 
 def col2im(cols: np.ndarray, x_shape, kernel, stride, padding, out_size) -> np.ndarray:
@@ -94,28 +90,31 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0):
     if bias is not None and np.shape(bias) != (O,):
         raise ValueError(f"conv2d expected bias of shape ({O},), got {np.shape(bias)}")
     cols = im2col(pad(x, padding), kernel, stride, (Ho, Wo))
-    # The one product, z = W·cols, computed as its transpose colsᵀ·Wᵀ (Ho·Wo·N, O): the faster orientation.
-    z = cols.T @ weight.reshape(O, -1).T.astype(cols.dtype, copy=False)
+    z = weight.reshape(O, -1).astype(cols.dtype, copy=False) @ cols  # the one product W·cols: (O, Ho·Wo·N)
     if bias is not None:
-        z += np.asarray(bias, dtype=z.dtype)
-    return np.ascontiguousarray(z.reshape(Ho, Wo, -1, O).transpose(2, 3, 0, 1)), cols
+        z += np.asarray(bias, dtype=z.dtype)[:, None]
+    return np.ascontiguousarray(z.reshape(O, Ho, Wo, -1).transpose(3, 0, 1, 2)), cols
 
 
 def conv2d_backward(grad_out, cols, x_shape, weight, stride, padding):
     """δ of the convolution → (dx, dW, db).
 
-    dW correlates δ with the inputs (δ · colsᵀ); dx sends δ back through the same
-    weights (Wᵀ · δ) and col2im adds each field back onto its pixels — the error is
-    "deconvolved" onto the layer below.
+    dW correlates δ with the inputs (δ · colsᵀ). dx sends δ back through the same
+    weights: for every kernel offset (p, q), W[:, :, p, q]ᵀ · δ lands on the pixels
+    that offset saw — the error is "deconvolved" onto the layer below.
     """
     O, C, kh, kw = weight.shape
     N, _, Ho, Wo = grad_out.shape
+    (sh, sw), (ph, pw) = pair(stride, "stride"), pair(padding, "padding")
     d = np.ascontiguousarray(grad_out.transpose(1, 2, 3, 0)).reshape(O, -1)  # (O, Ho·Wo·N), like cols
     dW = (cols @ d.T).T.reshape(weight.shape)  # = δ · colsᵀ; this orientation is the faster product
     db = d.sum(axis=1)
-    dcols = weight.reshape(O, -1).T.astype(d.dtype, copy=False) @ d
-    dx = col2im(dcols, x_shape, (kh, kw), pair(stride, "stride"), pair(padding, "padding"), (Ho, Wo))
-    return dx, dW, db
+    W = weight.astype(d.dtype, copy=False)
+    dx = np.zeros((C, x_shape[2] + 2 * ph, x_shape[3] + 2 * pw, N), dtype=d.dtype)
+    for p in range(kh):
+        for q in range(kw):  # col2im without the (C·kh·kw, Ho·Wo·N) matrix of dcols
+            dx[:, p:p + sh * Ho:sh, q:q + sw * Wo:sw] += (W[:, :, p, q].T @ d).reshape(C, Ho, Wo, N)
+    return np.ascontiguousarray(dx[:, ph:ph + x_shape[2], pw:pw + x_shape[3]].transpose(3, 0, 1, 2)), dW, db
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:

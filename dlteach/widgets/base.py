@@ -52,7 +52,7 @@ class Explorer:
         """The figure as PNG bytes. The layout is solved on the first call and then kept,
         which halves the cost of every later frame."""
         buffer = io.BytesIO()
-        self.canvas.print_png(buffer)
+        self.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})  # fast to encode, a little larger
         self.fig.set_layout_engine("none")
         return buffer.getvalue()
 

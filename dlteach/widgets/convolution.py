@@ -132,7 +132,7 @@ class ConvolutionExplorer(Explorer):
     last window show the finished map)."""
 
     def __init__(self, image="lecture image", my_image=LECTURE_IMAGE, kernel="kernel 1",
-                 my_kernel="1 1 1\n0 0 0\n-1 -1 -1", stride=1, padding=0, position=0, pool="max", pool_size=2):
+                 my_kernel=KERNELS["kernel 1"], stride=1, padding=0, position=0, pool="max", pool_size=2):
         super().__init__(figsize=(11, 4.8), image=image, my_image=my_image, kernel=kernel, my_kernel=my_kernel,
                          stride=stride, padding=padding, position=position, pool=pool, pool_size=pool_size)
         grid_spec = self.fig.add_gridspec(2, 4, height_ratios=[3, 1.25])
@@ -154,15 +154,19 @@ class ConvolutionExplorer(Explorer):
 
     # -- the pure part ------------------------------------------------------------
     def update(self, **changes) -> str:
-        """As :meth:`Explorer.update`; editing your own image or kernel also selects it."""
-        if "my_image" in changes and "image" not in changes:
-            changes["image"] = "my image"
-        if "my_kernel" in changes and "kernel" not in changes:
-            changes["kernel"] = "my kernel"
+        """As :meth:`Explorer.update`; editing your own image or kernel also selects it, and
+        the text boxes always show the image and kernel in use."""
+        presets = {"image": {"lecture image": LECTURE_IMAGE}, "kernel": KERNELS}
+        for choice, text in (("image", "my_image"), ("kernel", "my_kernel")):
+            shown = presets[choice].get(changes.get(choice, self.state[choice]))
+            if text in changes and choice not in changes and changes[text] != shown:
+                changes[choice] = f"my {choice}"
+            elif shown is not None:
+                changes[text] = shown
         message = super().update(**changes)
-        if self._controls:  # the live widget: keep its choices and the step slider in step with the state
-            self._controls["image"].value = self.state["image"]
-            self._controls["kernel"].value = self.state["kernel"]
+        if self._controls:  # the live widget: keep its choices, texts and step slider in step with the state
+            for name in ("image", "my_image", "kernel", "my_kernel"):
+                self._controls[name].value = self.state[name]
             self._controls["position"].max = max(self.n_steps - 1, 0)
         return message
 

@@ -13,7 +13,7 @@ from .base import Explorer
 class GradientDescentExplorer(Explorer):
     """Contours of L(w1, w2), the path of θ ← θ − η∇L from a start point, and L per step."""
 
-    def __init__(self, surface="two minima", start_x=-1.8, start_y=1.2, lr=0.05, steps=40,
+    def __init__(self, surface="two minima", start_x=-1.8, start_y=1.2, lr=0.1, steps=40,
                  method="plain", momentum=0.9):
         super().__init__(figsize=(10, 4.2), surface=surface, start_x=start_x, start_y=start_y,
                          lr=lr, steps=steps, method=method, momentum=momentum)
@@ -43,7 +43,7 @@ class GradientDescentExplorer(Explorer):
         self.path_line.set_data(path[:, 0], path[:, 1])
         self.start_dot.set_data([start_x], [start_y])
         self.loss_line.set_data(np.arange(len(losses)), losses)
-        self.ax_loss.set_yscale("log" if np.all(losses > 0) else "symlog")
+        self.ax_loss.set_yscale("log" if np.all(losses > 0) else "linear")
         self.ax_loss.relim()
         self.ax_loss.autoscale_view()
         label = method if method != "momentum" else f"momentum {momentum:g}"
