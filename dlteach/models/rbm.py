@@ -20,7 +20,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..nn import functional as F
-from ..nn.module import Module, as_array, rng_from, shape_error
+from ..nn.module import Module, as_array, positive_int, rng_from, shape_error
 from ..optim import SGD
 
 P_CLIP = 1e-3  # the fraction p_i of the visible bias log(p_i / (1 − p_i)) is kept in [P_CLIP, 1 − P_CLIP]
@@ -63,10 +63,7 @@ class RBM(Module):
 
     def __init__(self, n_visible: int, n_hidden: int, seed=None):
         super().__init__()
-        for name, n in (("n_visible", n_visible), ("n_hidden", n_hidden)):
-            if not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"{name} must be a positive integer, got {n!r}")
-        self.n_visible, self.n_hidden = int(n_visible), int(n_hidden)
+        self.n_visible, self.n_hidden = positive_int("n_visible", n_visible), positive_int("n_hidden", n_hidden)
         self.rng = rng_from(seed)
         self.params["W"] = self.rng.normal(0.0, 0.01, (self.n_visible, self.n_hidden))
         self.params["visible_bias"] = np.zeros(self.n_visible)

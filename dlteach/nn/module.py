@@ -99,6 +99,13 @@ def rng_from(seed) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
+def positive_int(name: str, value) -> int:
+    """``value`` as an int, or a ValueError saying that ``name`` must be a positive integer."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
 def as_array(name: str, x) -> np.ndarray:
     """``x`` (an array or nested list) as a float array; a TypeError naming ``name`` otherwise."""
     if isinstance(x, (list, tuple)):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .module import Module, as_array, rng_from, shape_error
+from .module import Module, as_array, positive_int, rng_from, shape_error
 
 
 class _Recurrent(Module):
@@ -25,10 +25,8 @@ class _Recurrent(Module):
 
     def __init__(self, input_size: int, hidden_size: int, seed=None):
         super().__init__()
-        for name, size in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(size, (int, np.integer)) or size < 1:
-                raise ValueError(f"{name} must be a positive integer, got {size!r}")
-        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        self.input_size = positive_int("input_size", input_size)
+        self.hidden_size = positive_int("hidden_size", hidden_size)
         rng = rng_from(seed)
         bound = 1.0 / np.sqrt(hidden_size)
         G, H = self.n_gates * hidden_size, hidden_size
