@@ -3,8 +3,6 @@ feature-map explorer's frame time."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from . import Row, ratio_row, update_row
@@ -44,6 +42,4 @@ def explorer_row() -> Row:
 
     data = load_digits(images=True)
     explorer = FeatureMapExplorer(small_cnn(seed=0), data.X_test, data.y_test)
-    shifts = itertools.cycle([-2, -1, 0, 1, 2])
-    return update_row("feature-map explorer: update + frame",
-                      lambda: (explorer.update(shift_cols=next(shifts)), explorer.png()))
+    return update_row("feature-map explorer: update + frame", explorer, "shift_cols", [-2, -1, 0, 1, 2])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 from . import Row, update_row
 
 
@@ -11,9 +9,8 @@ def rows() -> list[Row]:
     from ..widgets.convolution import ConvolutionExplorer
 
     explorer = ConvolutionExplorer()
-    steps = itertools.cycle(range(16))  # the lecture's 4×4 output map, window by window
+    steps = range(16)  # the lecture's 4×4 output map, window by window
     return [
-        update_row("convolution explorer: step update only", lambda: explorer.update(position=next(steps)), goal_ms=50),
-        update_row("convolution explorer: step update + frame",
-                   lambda: (explorer.update(position=next(steps)), explorer.png())),
+        update_row("convolution explorer: step update only", explorer, "position", steps, frame=False),
+        update_row("convolution explorer: step update + frame", explorer, "position", steps),
     ]

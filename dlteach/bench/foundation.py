@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 from . import Row, update_row
 
 
@@ -11,8 +9,8 @@ def rows() -> list[Row]:
     from ..widgets.gradient_descent import GradientDescentExplorer
 
     explorer = GradientDescentExplorer()
-    rates = itertools.cycle([0.01, 0.03, 0.1, 0.3, 0.6])
+    rates = [0.01, 0.03, 0.1, 0.3, 0.6]
     return [
-        update_row("gradient-descent explorer: update only", lambda: explorer.update(lr=next(rates)), goal_ms=50),
-        update_row("gradient-descent explorer: update + frame", lambda: (explorer.update(lr=next(rates)), explorer.png())),
+        update_row("gradient-descent explorer: update only", explorer, "lr", rates, frame=False),
+        update_row("gradient-descent explorer: update + frame", explorer, "lr", rates),
     ]

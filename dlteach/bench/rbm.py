@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from . import Row, ratio_row, update_row
@@ -37,12 +35,10 @@ def rows() -> list[Row]:
 
     our_epoch, their_epoch = epoch_pair()
     explorer = RBMExplorer()
-    steps = itertools.cycle([10, 100, 30, 300])
+    steps = [10, 100, 30, 300]
     return [
         ratio_row(f"RBM epoch, digits 64→{N_HIDDEN}, batch {BATCH}, CD-1 (recording errors)", our_epoch,
                   their_epoch, "scikit-learn BernoulliRBM", goal=1.0, repeat=15),
-        update_row("RBM explorer: Gibbs steps, update only", lambda: explorer.update(sample_steps=next(steps)),
-                   goal_ms=50),
-        update_row("RBM explorer: Gibbs steps, update + frame",
-                   lambda: (explorer.update(sample_steps=next(steps)), explorer.png())),
+        update_row("RBM explorer: Gibbs steps, update only", explorer, "sample_steps", steps, frame=False),
+        update_row("RBM explorer: Gibbs steps, update + frame", explorer, "sample_steps", steps),
     ]

@@ -6,8 +6,6 @@ explorer's trained view uses an LSTM trained first (one epoch is enough to time 
 
 from __future__ import annotations
 
-import itertools
-
 from . import Row, update_row
 
 
@@ -16,22 +14,15 @@ def rows() -> list[Row]:
     from ..widgets.rnn_gradients import RNNGradientExplorer
 
     gradients = RNNGradientExplorer(length=200, clip=True)
-    radii = itertools.cycle([0.5, 0.9, 1.2, 2.0, 5.0])
+    radii = [0.5, 0.9, 1.2, 2.0, 5.0]
     hand = LSTMGateExplorer()
-    keeps = itertools.cycle(["0 1 1 0", "0 1 0 0", "0 0.9 0.9 0", "0 1 1 1"])
-    sources = itertools.cycle(SOURCES[:2])
     trained = LSTMGateExplorer(epochs=1)
     trained.train()
-    examples = itertools.cycle(range(20))
     return [
-        update_row("RNN gradient explorer: ρ slider at T = 200, update only",
-                   lambda: gradients.update(radius=next(radii)), goal_ms=50),
-        update_row("RNN gradient explorer: ρ slider at T = 200, update + frame",
-                   lambda: (gradients.update(radius=next(radii)), gradients.png())),
-        update_row("LSTM gate explorer: typed keep gates, update + frame",
-                   lambda: (hand.update(keep=next(keeps)), hand.png())),
-        update_row("LSTM gate explorer: memory cell ↔ LSTM cell, update + frame",
-                   lambda: (hand.update(source=next(sources)), hand.png())),
-        update_row("LSTM gate explorer: trained LSTM, example slider, update + frame",
-                   lambda: (trained.update(example=next(examples)), trained.png())),
+        update_row("RNN gradient explorer: ρ slider at T = 200, update only", gradients, "radius", radii, frame=False),
+        update_row("RNN gradient explorer: ρ slider at T = 200, update + frame", gradients, "radius", radii),
+        update_row("LSTM gate explorer: typed keep gates, update + frame", hand, "keep",
+                   ["0 1 1 0", "0 1 0 0", "0 0.9 0.9 0", "0 1 1 1"]),
+        update_row("LSTM gate explorer: memory cell ↔ LSTM cell, update + frame", hand, "source", SOURCES[:2]),
+        update_row("LSTM gate explorer: trained LSTM, example slider, update + frame", trained, "example", range(20)),
     ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from . import Row, ratio_row, update_row
@@ -53,10 +51,9 @@ def rows() -> list[Row]:
 
     numpy_step, torch_step = mlp_step_pair()
     backprop, flow = BackpropExplorer(steps=100), GradientFlowExplorer(depth=20)
-    rates, gains = itertools.cycle([0.3, 1.0, 3.0]), itertools.cycle([1.0, 2.45, 4.0])
     return [
         ratio_row(f"MLP {'→'.join(map(str, SIZES))} training step, batch {BATCH}, float32",
                   numpy_step, torch_step, "torch CPU", goal=1.0, repeat=51),
-        update_row("backprop explorer: 100 BP iterations + frame", lambda: (backprop.update(lr=next(rates)), backprop.png())),
-        update_row("gradient-flow explorer: 20 layers + frame", lambda: (flow.update(gain=next(gains)), flow.png())),
+        update_row("backprop explorer: 100 BP iterations + frame", backprop, "lr", [0.3, 1.0, 3.0]),
+        update_row("gradient-flow explorer: 20 layers + frame", flow, "gain", [1.0, 2.45, 4.0]),
     ]

@@ -6,8 +6,6 @@ sliders move between them, as a learner's would.
 
 from __future__ import annotations
 
-import itertools
-
 from . import Row, update_row
 
 
@@ -18,24 +16,18 @@ def rows() -> list[Row]:
 
     minibatch = MiniBatchExplorer()
     minibatch.train()
-    sizes = itertools.cycle([1, 10, 50, 200, 37])           # four cached runs and one not trained yet
+    sizes = [1, 10, 50, 200, 37]           # four cached runs and one not trained yet
     deep = DeepVsFatExplorer(epochs=30, data="moons")
     for width in (8, 10):
         deep.update(width=width)
         deep.train()
-    widths = itertools.cycle([8, 10, 9, 12])                 # two trained pairs, two parameter counts only
+    widths = [8, 10, 9, 12]                 # two trained pairs, two parameter counts only
     universality = UniversalityExplorer()
-    neurons = itertools.cycle([3, 8, 15, 30, 60])
-    steepness = itertools.cycle([2.0, 4.0, 8.0])
     return [
-        update_row("mini-batch explorer: batch-size slider, update only",
-                   lambda: minibatch.update(batch_size=next(sizes)), goal_ms=50),
-        update_row("mini-batch explorer: batch-size slider, update + frame",
-                   lambda: (minibatch.update(batch_size=next(sizes)), minibatch.png())),
-        update_row("deep-vs-fat explorer: width slider, update + frame",
-                   lambda: (deep.update(width=next(widths)), deep.png())),
-        update_row("universality explorer: neurons slider, update + frame",
-                   lambda: (universality.update(n=next(neurons)), universality.png())),
+        update_row("mini-batch explorer: batch-size slider, update only", minibatch, "batch_size", sizes, frame=False),
+        update_row("mini-batch explorer: batch-size slider, update + frame", minibatch, "batch_size", sizes),
+        update_row("deep-vs-fat explorer: width slider, update + frame", deep, "width", widths),
+        update_row("universality explorer: neurons slider, update + frame", universality, "n", [3, 8, 15, 30, 60]),
         update_row("universality explorer: steepness slider (error curve refitted), update + frame",
-                   lambda: (universality.update(steepness=next(steepness)), universality.png())),
+                   universality, "steepness", [2.0, 4.0, 8.0]),
     ]
