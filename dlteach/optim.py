@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .nn.module import Module
+from .nn.module import Module, positive_int
 
 
 class Optimizer:
@@ -112,9 +112,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
         super().__init__(optimizer)
-        if not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"step_size must be a positive integer, got {step_size!r}")
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size, self.gamma = positive_int("step_size", step_size), gamma
 
     def next_lr(self, lr):
         return lr * self.gamma if self.last_epoch % self.step_size == 0 else lr

@@ -14,9 +14,13 @@ from .nn.module import Module
 
 def copy_to_torch(ours: Module, theirs: torch.nn.Module) -> torch.nn.Module:
     """Load ``ours.state_dict()`` into ``theirs`` (names must match exactly); returns ``theirs``."""
-    state = {name: torch.from_numpy(np.ascontiguousarray(value)) for name, value in ours.state_dict().items()}
-    dtype = next(iter(state.values())).dtype
-    theirs.to(dtype).load_state_dict(state, strict=True)
+    return _load(theirs, ours.state_dict())
+
+
+def _load(theirs: torch.nn.Module, state: dict[str, np.ndarray]) -> torch.nn.Module:
+    """Load numpy arrays into ``theirs`` by name (strictly), casting it to their dtype."""
+    tensors = {name: torch.from_numpy(np.ascontiguousarray(value)) for name, value in state.items()}
+    theirs.to(next(iter(tensors.values())).dtype).load_state_dict(tensors, strict=True)
     return theirs
 
 
@@ -51,9 +55,7 @@ def torch_recurrent(ours: Module) -> torch.nn.Module:
         theirs, suffix = torch.nn.LSTM(*sizes), "_l0"
     else:
         theirs, suffix = torch.nn.RNN(*sizes, nonlinearity=ours.nonlinearity), "_l0"
-    state = {name + suffix: torch.from_numpy(np.ascontiguousarray(v)) for name, v in ours.state_dict().items()}
-    theirs.to(next(iter(state.values())).dtype).load_state_dict(state, strict=True)
-    return theirs
+    return _load(theirs, {name + suffix: value for name, value in ours.state_dict().items()})
 
 
 def from_torch_names(named: dict) -> dict:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from .nn.module import Module
+from .nn.module import Module, positive_int
 
 
 class TrainingDiverged(FloatingPointError):
@@ -63,10 +63,7 @@ def fit(model: Module, loss_fn: Module, optimizer, X: np.ndarray, y: np.ndarray,
     A NaN or infinite loss raises :class:`TrainingDiverged`.
     """
     _check_data(X, y)
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    epochs, batch_size = positive_int("epochs", epochs), positive_int("batch_size", batch_size)
     if patience is not None and validation is None:
         raise ValueError("early stopping (patience) needs a validation set: pass validation=(X_val, y_val)")
     if validation is not None:

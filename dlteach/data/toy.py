@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn.module import rng_from
+from ..nn.module import positive_int, rng_from
 
 
 def _check(n: int, noise: float, classes: int) -> None:
@@ -81,8 +81,7 @@ def spirals(n: int = 200, noise: float = 0.1, arms: int = 2, seed=None):
 
 def blobs(n: int = 200, centers: int = 3, std: float = 1.0, seed=None):
     """Gaussian clouds of standard deviation ``std`` around ``centers`` points spaced on a circle of radius 3."""
-    if not isinstance(centers, (int, np.integer)) or centers < 1:
-        raise ValueError(f"centers must be a positive integer, got {centers!r}")
+    positive_int("centers", centers)
     _check(n, std, centers)
     rng = rng_from(seed)
     y = _labels(n, centers)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..nn import Linear, MSELoss, Sequential, Sigmoid
 from ..nn import functional as F
-from ..nn.module import Module, as_array, rng_from, shape_error
+from ..nn.module import Module, as_array, positive_int, rng_from, shape_error
 from ..optim import SGD
 from ..train import History, fit
 
@@ -28,9 +28,7 @@ class Autoencoder(Module):
     def __init__(self, n_in: int, n_code: int, tied: bool = False, code: str = "sigmoid",
                  output: str = "sigmoid", seed=None):
         super().__init__()
-        for name, n in (("n_in", n_in), ("n_code", n_code)):
-            if not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"{name} must be a positive integer, got {n!r}")
+        n_in, n_code = positive_int("n_in", n_in), positive_int("n_code", n_code)
         for name, act in (("code", code), ("output", output)):
             if act not in ACTIVATIONS:
                 raise ValueError(f"{name} activation must be one of {ACTIVATIONS}, got {act!r}")

@@ -142,8 +142,7 @@ class RBM(Module):
     def gibbs(self, v, steps: int = 1, seed=None) -> tuple[np.ndarray, np.ndarray]:
         """Run ``steps`` steps of block Gibbs sampling v → h → v from v; returns the last
         (p(v = 1 | h), sampled v). ``seed`` gives this chain its own Generator (default: the model's)."""
-        if not isinstance(steps, (int, np.integer)) or steps < 1:
-            raise ValueError(f"steps must be a positive integer, got {steps!r}")
+        steps = positive_int("steps", steps)
         v = self._check("RBM.gibbs", v, self.n_visible)
         rng = self.rng if seed is None else rng_from(seed)
         for _ in range(steps):
@@ -178,8 +177,7 @@ class RBM(Module):
         Positive phase ⟨v hᵀ⟩ with v = v0, h = p(h | v0); negative phase ⟨v_k h_kᵀ⟩ with v_k the
         end of a k-step Gibbs chain started at v0 (CD-k) or at ``start`` (persistent CD), h_k = p(h | v_k).
         """
-        if not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k (Gibbs steps) must be a positive integer, got {k!r}")
+        k = positive_int("k (Gibbs steps)", k)
         v0 = self._check("RBM.cd_gradient", v0, self.n_visible, binary=True)
         if start is not None:
             start = self._check("RBM.cd_gradient (start)", start, self.n_visible, binary=True)
@@ -223,9 +221,8 @@ class RBM(Module):
         biases from X.
         """
         X = self._check("RBM.fit", X, self.n_visible, binary=True)
-        for name, value in (("epochs", epochs), ("k", k), ("batch_size", batch_size)):
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        epochs, k = positive_int("epochs", epochs), positive_int("k", k)
+        batch_size = positive_int("batch_size", batch_size)
         if len(X) == 0:
             raise ValueError("RBM.fit needs at least one example")
         optimizer = SGD(self, lr=lr, momentum=momentum)  # checks lr and momentum

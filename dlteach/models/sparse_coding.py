@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn.module import as_array, rng_from
+from ..nn.module import as_array, positive_int, rng_from
 
 
 def soft_threshold(x, t):
@@ -82,8 +82,7 @@ def learn_dictionary(X, n_atoms: int, lam: float, steps: int = 30, n_iter: int =
     X = as_array("learn_dictionary", X)
     if X.ndim != 2:
         raise ValueError(f"learn_dictionary expected X of shape (N, D), got {X.shape}")
-    if not isinstance(n_atoms, (int, np.integer)) or n_atoms < 1:
-        raise ValueError(f"n_atoms must be a positive integer, got {n_atoms!r}")
+    n_atoms = positive_int("n_atoms", n_atoms)
     rng = rng_from(seed)
     Phi = X[rng.choice(len(X), n_atoms, replace=n_atoms > len(X))].T
     Phi = Phi / np.maximum(np.linalg.norm(Phi, axis=0), 1e-12)

@@ -76,7 +76,7 @@ class _Pool2d(Module):
         self.stride = self.kernel_size if stride is None else ops.pair(stride, "stride")
 
     def windows(self, x):
-        win, self.x_shape, _, _ = ops.pool_windows(self.name, x, self.kernel_size, self.stride)
+        win, self.x_shape = ops.pool_windows(self.name, x, self.kernel_size, self.stride)
         return win
 
     def unpool(self, dwin):
@@ -166,7 +166,7 @@ class Subsampling(Module):
         x = as_array("Subsampling", x)
         if x.ndim != 4 or x.shape[1] != self.channels:
             raise shape_error("Subsampling", f"(N, {self.channels}, H, W)", x)
-        win, self.x_shape, _, _ = ops.pool_windows("Subsampling", x, self.kernel_size, None)
+        win, self.x_shape = ops.pool_windows("Subsampling", x, self.kernel_size, None)
         self.s = win.sum(axis=-1)  # Σ over each window
         return self.params["weight"][:, None, None] * self.s + self.params["bias"][:, None, None]
 

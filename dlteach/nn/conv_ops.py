@@ -126,13 +126,13 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> np.ndarray:
 # -- pooling -----------------------------------------------------------------
 
 def pool_windows(name: str, x, kernel_size, stride):
-    """Every pooling window as the last axis: (N, C, H_out, W_out, kh·kw), plus the geometry."""
+    """Every pooling window as the last axis: (N, C, H_out, W_out, kh·kw), plus the input's shape."""
     kernel = pair(kernel_size, "kernel_size")
     stride = kernel if stride is None else pair(stride, "stride")
     x, (Ho, Wo) = check_input(name, x, kernel, stride, (0, 0))
     (kh, kw), (sh, sw) = kernel, stride
     win = np.lib.stride_tricks.sliding_window_view(x, kernel, axis=(2, 3))[:, :, ::sh, ::sw]
-    return win.reshape(*x.shape[:2], Ho, Wo, kh * kw), x.shape, kernel, stride
+    return win.reshape(*x.shape[:2], Ho, Wo, kh * kw), x.shape
 
 
 def unpool(dwin: np.ndarray, x_shape, kernel, stride) -> np.ndarray:

@@ -236,6 +236,4 @@ class LSTMCell(LSTM):
         return {name: value[-1] for name, value in super().gates.items()}
 
     def backward(self, grad_h, grad_c=None):
-        if not hasattr(self, "x"):
-            raise RuntimeError("LSTMCell.backward called before forward")
         return super().backward(None, (grad_h, grad_c))[0]

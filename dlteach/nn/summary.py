@@ -27,7 +27,7 @@ def connections(layer, output_shape: tuple) -> int:
         kh, kw = layer.kernel_size
         return kh * kw * outputs
     if isinstance(layer, Linear):
-        return layer.params["weight"].size + layer.params.get("bias", np.empty(0)).size
+        return layer.num_parameters()
     return 0
 
 
@@ -55,9 +55,8 @@ def summary(model, input_shape, verbose: bool = True) -> list[dict]:
     try:
         for i, layer in enumerate(leaves(model)):
             x = layer.forward(x)
-            count = layer.num_parameters() if isinstance(layer, Conv2d) else sum(p.size for p in layer.params.values())
             rows.append({"name": getattr(layer, "label", str(i)), "layer": type(layer).__name__,
-                         "output_shape": tuple(x.shape[1:]), "params": int(count),
+                         "output_shape": tuple(x.shape[1:]), "params": int(layer.num_parameters()),
                          "connections": connections(layer, x.shape[1:])})
     finally:
         for module, mode in modes:

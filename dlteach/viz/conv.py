@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..nn import Sequential
-from .unsupervised import tile
+from .unsupervised import show_filters, tile
 
 
 def layer_outputs(model: Sequential, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -67,8 +67,4 @@ def plot_filters(ax, weight: np.ndarray, title: str = "filters"):
         raise ValueError(f"plot_filters expected weight of shape (out, in, kh, kw), got {weight.shape}")
     out, inp, kh, kw = weight.shape
     ncols = inp if inp > 1 else min(out, 8)
-    im = ax.imshow(tile(weight.reshape(-1, kh, kw), ncols, (kh, kw), normalise=True), cmap="RdBu_r",
-                   vmin=-1, vmax=1, interpolation="nearest")
-    ax.set_title(title)
-    ax.axis("off")
-    return im
+    return show_filters(ax, weight.reshape(-1, kh * kw).T, ncols, (kh, kw), title)

@@ -16,6 +16,7 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
 from ..data import circles, moons, spirals, xor
 from ..models import MLP
+from ..models.mlp import ACTIVATIONS
 from ..nn import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import History, TrainingDiverged, accuracy, fit
@@ -122,7 +123,7 @@ class DeepVsFatExplorer(Explorer):
     def _valid(self, s) -> str:
         if s["data"] not in DATASETS:
             return f"data must be one of {', '.join(DATASETS)}, got {s['data']!r}."
-        if s["activation"] not in ("sigmoid", "tanh", "relu"):
+        if s["activation"] not in ACTIVATIONS:
             return f"activation must be sigmoid, tanh or relu, got {s['activation']!r}."
         for name, low, high in (("depth", 1, MAX_DEPTH), ("width", 1, MAX_WIDTH), ("epochs", 1, 2000)):
             if not (isinstance(s[name], (int, np.integer)) and low <= s[name] <= high):
@@ -181,7 +182,7 @@ class DeepVsFatExplorer(Explorer):
         accuracy_text = [f", test accuracy {t.test_accuracy:.1%}" if t else "" for t in trained]
         self.ax_deep.set_title(f"thin + tall: {depth} × {width}, {p_deep:,} parameters{accuracy_text[0]}", fontsize=9)
         self.ax_fat.set_title(f"fat + short: 1 × {fat[1]}, {p_fat:,} parameters{accuracy_text[1]}", fontsize=9)
-        return self._message(depth, width, deep, fat, result)
+        return self._message(depth, width, p_deep, p_fat, result)
 
     def _draw_shapes(self, deep, fat):
         widest = max(max(deep[1:-1]), fat[1])
@@ -189,8 +190,7 @@ class DeepVsFatExplorer(Explorer):
         self.fat_shape.show(fat, 0.55 * widest)
         self.ax_shape.set_xlim(-1.1 * widest, 1.1 * widest)
 
-    def _message(self, depth, width, deep, fat, result) -> str:
-        p_deep, p_fat = parameter_count(deep), parameter_count(fat)
+    def _message(self, depth, width, p_deep, p_fat, result) -> str:
         budget = f"Parameters: {p_deep:,} thin + tall, {p_fat:,} fat + short."
         if isinstance(result, str):
             return result + " Lower the learning rate and train again."

@@ -63,8 +63,7 @@ class RBMExplorer(Explorer):
 
         self.rbm.fit(self.X, epochs=s["epochs"], lr=s["lr"], momentum=s["momentum"], k=s["k"],
                      persistent=s["persistent"], batch_size=20, progress=False, callback=after_epoch)
-        self.message = self.draw(**self.state) or ""
-        return self.message
+        return self.update()
 
     def actions(self):
         return {"Train": self.train}

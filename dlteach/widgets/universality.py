@@ -121,7 +121,7 @@ class UniversalityExplorer(Explorer):
             lowest_decade = min(-3, int(np.floor(np.log10(min(errors)))))  # whole decades: ticks rarely change
             self.ax_err.set_ylim(10.0**lowest_decade, 2.0)
             self._errors_for = (target, steepness)
-        error = max_error(model, f)
+        error = float(np.abs(y - fx).max())
         self.err_dot.set_data([n], [error])
         w = steepness * n
         self.ax_fit.set_title(f"target f (dashed), network y (red): n = {n}, w = {w:.3g}, max error {error:.3f}",
