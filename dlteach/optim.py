@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .nn.module import Module, positive_int
+from .nn.module import Module, number_in, positive_int
 
 
 class Optimizer:
@@ -19,9 +19,7 @@ class Optimizer:
         self.slots = [(owner, key) for m in modules for _, owner, key in m.named_parameters()]
         if not self.slots:
             raise ValueError("the optimiser was given no parameters")
-        if not lr > 0:
-            raise ValueError(f"learning rate must be positive, got {lr}")
-        self.lr = lr
+        self.lr = number_in("learning rate", lr, "[0, inf)")
 
     def step(self) -> None:
         for i, (owner, key) in enumerate(self.slots):
@@ -42,9 +40,8 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(params, lr)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-        self.momentum, self.weight_decay = momentum, weight_decay
+        self.momentum = number_in("momentum", momentum, "[0, 1)")
+        self.weight_decay = number_in("weight_decay", weight_decay, "[0, inf)")
         self.velocity: list[np.ndarray | None] = [None] * len(self.slots)
 
     def update(self, i, p, g):
@@ -62,7 +59,8 @@ class AdaGrad(Optimizer):
 
     def __init__(self, params, lr: float = 0.01, eps: float = 1e-10, weight_decay: float = 0.0):
         super().__init__(params, lr)
-        self.eps, self.weight_decay = eps, weight_decay
+        self.eps = number_in("eps", eps, "(0, inf)")
+        self.weight_decay = number_in("weight_decay", weight_decay, "[0, inf)")
         self.sum_sq = [np.zeros_like(owner.params[key]) for owner, key in self.slots]
 
     def update(self, i, p, g):
@@ -112,7 +110,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
         super().__init__(optimizer)
-        self.step_size, self.gamma = positive_int("step_size", step_size), gamma
+        self.step_size, self.gamma = positive_int("step_size", step_size), number_in("gamma", gamma, "(0, inf)")
 
     def next_lr(self, lr):
         return lr * self.gamma if self.last_epoch % self.step_size == 0 else lr
@@ -123,7 +121,7 @@ class ExponentialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, gamma: float):
         super().__init__(optimizer)
-        self.gamma = gamma
+        self.gamma = number_in("gamma", gamma, "(0, inf)")
 
     def next_lr(self, lr):
         return lr * self.gamma
@@ -143,7 +141,7 @@ def l1_penalty(model: Module, lam: float) -> float:
     """λ Σ|w| over the weights; adds its gradient λ sign(w) to ``grads`` and returns the value.
 
     L1 pushes every weight towards zero by the same amount, so many end exactly at zero."""
-    total = 0.0
+    lam, total = number_in("lam (λ)", lam, "[0, inf)"), 0.0
     for owner, key in _weights(model):
         w = owner.params[key]
         total += float(np.abs(w).sum())
@@ -155,7 +153,7 @@ def l2_penalty(model: Module, lam: float) -> float:
     """(λ/2) Σ w² over the weights; adds its gradient λ w to ``grads`` and returns the value.
 
     This is weight decay: the same step as ``SGD(weight_decay=λ)`` on the weights."""
-    total = 0.0
+    lam, total = number_in("lam (λ)", lam, "[0, inf)"), 0.0
     for owner, key in _weights(model):
         w = owner.params[key]
         total += float(np.sum(w * w))

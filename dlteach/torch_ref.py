@@ -39,18 +39,21 @@ def torch_mlp(sizes, activation: str = "sigmoid") -> torch.nn.Sequential:
 
 
 def torch_recurrent(ours: Module) -> torch.nn.Module:
-    """The twin of a dlteach ``RNN``, ``LSTM`` (time-major, one layer) or ``LSTMCell``, weights copied.
+    """The twin of a dlteach ``RNN``, ``LSTM`` (time-major, one layer), ``RNNCell`` or ``LSTMCell``,
+    weights copied.
 
     torch.nn.RNN and torch.nn.LSTM call the parameters ``weight_ih_l0`` … (layer 0); the
     cells use dlteach's plain names. ``from_torch_names`` maps back.
     """
-    from .nn.recurrent import LSTM, RNN, LSTMCell
+    from .nn.recurrent import LSTM, RNN, LSTMCell, RNNCell
 
     if not isinstance(ours, (RNN, LSTM)):
-        raise TypeError(f"torch_recurrent takes a dlteach RNN, LSTM or LSTMCell, got {type(ours).__name__}")
+        raise TypeError(f"torch_recurrent takes a dlteach RNN, LSTM, RNNCell or LSTMCell, got {type(ours).__name__}")
     sizes = (ours.input_size, ours.hidden_size)
     if isinstance(ours, LSTMCell):
         theirs, suffix = torch.nn.LSTMCell(*sizes), ""
+    elif isinstance(ours, RNNCell):
+        theirs, suffix = torch.nn.RNNCell(*sizes, nonlinearity=ours.nonlinearity), ""
     elif isinstance(ours, LSTM):
         theirs, suffix = torch.nn.LSTM(*sizes), "_l0"
     else:
@@ -119,18 +122,19 @@ def torch_cnn(ours: Module) -> torch.nn.Module:
             return torch.nn.Sequential(*(twin(layer) for layer in m.layers))
         if isinstance(m, conv.Conv2d):
             args = (m.in_channels, m.out_channels, m.kernel_size)
-            kwargs = {"stride": m.stride, "padding": m.padding}
+            kwargs = {"stride": m.stride, "padding": m.padding, "bias": "bias" in m.params}
             if m.mask is None:
                 return torch.nn.Conv2d(*args, **kwargs)
             return TorchMaskedConv2d(*args, connections=m.mask[:, :, 0, 0], **kwargs)
         if isinstance(m, layers.Linear):
             return torch.nn.Linear(m.in_features, m.out_features, bias="bias" in m.params)
         if isinstance(m, conv.MaxPool2d):
-            return torch.nn.MaxPool2d(m.kernel_size, m.stride)
+            return torch.nn.MaxPool2d(m.kernel_size, m.stride, m.padding)
         if isinstance(m, conv.AvgPool2d):
-            return torch.nn.AvgPool2d(m.kernel_size, m.stride)
-        if isinstance(m, conv.L2Pool2d):
-            return torch.nn.LPPool2d(2, m.kernel_size, m.stride)
+            return torch.nn.AvgPool2d(m.kernel_size, m.stride, m.padding)
+        if isinstance(m, conv.L2Pool2d):  # LPPool2d has no padding: pad with zeros first
+            (ph, pw), pool = m.padding, torch.nn.LPPool2d(2, m.kernel_size, m.stride)
+            return torch.nn.Sequential(torch.nn.ZeroPad2d((pw, pw, ph, ph)), pool) if ph or pw else pool
         if isinstance(m, conv.Subsampling):
             return TorchSubsampling(m.channels, m.kernel_size)
         if isinstance(m, conv.LocalContrastNorm):

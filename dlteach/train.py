@@ -16,8 +16,11 @@ from tqdm.auto import tqdm
 from .nn.module import Module, positive_int
 
 
+DIVERGENCE_FACTOR = 1e6  # a loss above this times max(1, the first loss) counts as diverged, though finite
+
+
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite: the weights have blown up."""
+    """The loss became NaN, infinite, or a million times its start: the weights are blowing up."""
 
 
 @dataclass
@@ -48,6 +51,27 @@ def _check_data(X, y) -> None:
         raise ValueError(f"X and y must hold the same positive number of examples, got {len(X)} and {len(y)}")
 
 
+def _check_finite(name: str, a: np.ndarray) -> None:
+    """A ValueError naming ``a`` and its first row holding NaN or ±inf (an overflowing sum is checked row by row)."""
+    with np.errstate(over="ignore"):
+        total = a.sum() if a.dtype.kind == "f" else 0.0
+    if not np.isfinite(total):
+        bad = np.flatnonzero(~np.isfinite(a.reshape(len(a), -1)).all(axis=1))
+        if bad.size:
+            raise ValueError(f"the data {name} holds NaN or infinite values, first in row {bad[0]} of {len(a)}: "
+                             "remove or replace them before training")
+
+
+def _check_labels(out: np.ndarray, labels: dict[str, np.ndarray]) -> None:
+    """Class labels (N,) must index the model's outputs (N, C): a ValueError naming the first that does not."""
+    for name, y in labels.items():
+        if out.ndim == 2 and y.ndim == 1 and y.dtype.kind in "iu":
+            bad = np.flatnonzero((y < 0) | (y >= out.shape[1]))
+            if bad.size:
+                raise ValueError(f"class labels must lie in 0..{out.shape[1] - 1} (the model outputs {out.shape[1]} "
+                                 f"classes), got {y[bad[0]]} in row {bad[0]} of {name}")
+
+
 def fit(model: Module, loss_fn: Module, optimizer, X: np.ndarray, y: np.ndarray, epochs: int = 10,
         batch_size: int = 32, seed=0, validation=None, patience: int | None = None,
         progress: bool = True, callback=None, penalty=None) -> History:
@@ -60,14 +84,20 @@ def fit(model: Module, loss_fn: Module, optimizer, X: np.ndarray, y: np.ndarray,
     restored. ``callback(history)`` runs after each epoch and may return True to stop.
     ``penalty(model)`` (e.g. ``lambda m: l2_penalty(m, 1e-4)``) runs after each backward pass,
     adds its gradient and returns its value, which is added to the recorded loss.
-    A NaN or infinite loss raises :class:`TrainingDiverged`.
+    Data holding NaN or inf, and class labels the model has no output for, are refused before training.
+    A loss that becomes NaN, infinite or more than ``DIVERGENCE_FACTOR`` times its start (at least 1) raises
+    :class:`TrainingDiverged`.
     """
     _check_data(X, y)
     epochs, batch_size = positive_int("epochs", epochs), positive_int("batch_size", batch_size)
     if patience is not None and validation is None:
         raise ValueError("early stopping (patience) needs a validation set: pass validation=(X_val, y_val)")
+    arrays = {"X": X, "y": y}
     if validation is not None:
         _check_data(*validation)
+        arrays.update(X_val=validation[0], y_val=validation[1])
+    for name, a in arrays.items():
+        _check_finite(name, a)
 
     X, y = _as_model_dtype(model, X), _as_model_dtype(model, y)
     if validation is not None:
@@ -76,7 +106,7 @@ def fit(model: Module, loss_fn: Module, optimizer, X: np.ndarray, y: np.ndarray,
     batch_size = min(batch_size, n)
     rng = np.random.default_rng(seed)
     history = History(updates_per_epoch=math.ceil(n / batch_size))
-    best_loss, best_state, since_best = math.inf, None, 0
+    best_loss, best_state, since_best, loss0 = math.inf, None, 0, None
     start = time.perf_counter()
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress, leave=False)
     try:
@@ -87,15 +117,20 @@ def fit(model: Module, loss_fn: Module, optimizer, X: np.ndarray, y: np.ndarray,
             for first in range(0, n, batch_size):
                 batch = order[first:first + batch_size]
                 with np.errstate(over="ignore", invalid="ignore"):  # a blow-up is caught just below
-                    loss = loss_fn.forward(model.forward(X[batch]), y[batch])
+                    out = model.forward(X[batch])
+                    if loss0 is None:  # before the first update, once the number of outputs is known
+                        _check_labels(out, {name: a for name, a in arrays.items() if name.startswith("y")})
+                    loss = loss_fn.forward(out, y[batch])
                     model.backward(loss_fn.backward())
                     if penalty is not None:
                         loss += penalty(model)
-                if not math.isfinite(loss):
+                loss0 = loss if loss0 is None else loss0
+                if not math.isfinite(loss) or loss > DIVERGENCE_FACTOR * max(1.0, loss0):
                     update = len(history.update_loss) + 1
+                    rise = f", up from {loss0:.3g} at update 1" if update > 1 else ""
                     raise TrainingDiverged(
-                        f"training diverged: the loss became {loss} at update {update} (epoch {epoch + 1} of "
-                        f"{epochs}). The weights have blown up; the learning rate "
+                        f"training diverged: the loss became {loss:.3g} at update {update} (epoch {epoch + 1} of "
+                        f"{epochs}){rise}. The weights are blowing up; the learning rate "
                         f"{getattr(optimizer, 'lr', math.nan):g} is probably too large, try a smaller one.")
                 optimizer.step()
                 total += loss * len(batch)

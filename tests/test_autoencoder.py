@@ -1,5 +1,8 @@
 """Lesson 13: autoencoders (tied and untied, sparsity penalty, stacking) and sparse coding by ISTA."""
 
+import re
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -131,6 +134,43 @@ def test_autoencoder_bad_input():
         lin.sparsity_penalty(0.1)
 
 
+def test_autoencoder_misuse_of_backward_and_the_penalty():
+    ae = Autoencoder(6, 3, seed=0)
+    with pytest.raises(RuntimeError, match="Autoencoder.backward called before forward: call forward first"):
+        ae.backward(np.ones((2, 6)))
+    with pytest.raises(RuntimeError, match="call forward first"):
+        ae.sparsity_penalty(0.1)
+    with pytest.raises(ValueError):
+        ae.forward(np.zeros((2, 5)))  # a refused input keeps nothing for backward
+    with pytest.raises(RuntimeError, match="call forward first"):
+        ae.backward(np.ones((2, 6)))
+    out = ae.forward(np.full((2, 6), 0.5))
+    with pytest.raises(RuntimeError, match=r"call backward\(\) before sparsity_penalty"):
+        ae.sparsity_penalty(0.1)
+    for wrong in [(2, 3), (1, 6), (6,)]:
+        with pytest.raises(ValueError, match=rf"Autoencoder backward expected a gradient of shape \(2, 6\).*"
+                                             rf"got {re.escape(str(wrong))}"):
+            ae.backward(np.ones(wrong))
+    ae.backward(np.ones_like(out))
+    for beta, rho, error in [(-1.0, 0.05, ValueError), (0.1, 1.0, ValueError), (0.1, np.nan, ValueError),
+                             ("0.1", 0.05, TypeError)]:
+        with pytest.raises(error, match="(beta|rho) must be a number"):
+            ae.sparsity_penalty(beta, rho)
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_an_empty_batch_flows_through_the_autoencoder(tied):
+    ae = Autoencoder(6, 3, tied=tied, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ae.forward(np.zeros((0, 6))).shape == (0, 6)
+        assert ae.backward(np.zeros((0, 6))).shape == (0, 6)
+        assert ae.reconstruction_error(np.zeros((0, 6))) == 0.0
+    assert all(not g.any() and g.shape == ae.params[k].shape for k, g in ae.grads.items())
+    with pytest.raises(ValueError, match="sparsity penalty needs a batch of at least one example"):
+        ae.sparsity_penalty(0.1)
+
+
 # -- sparse coding ------------------------------------------------------------------------------------
 
 def test_ista_with_an_orthonormal_dictionary_is_one_soft_threshold():
@@ -179,12 +219,23 @@ def test_dictionary_learning_lowers_the_objective(digits):
 def test_sparse_coding_bad_input():
     with pytest.raises(ValueError, match="to match Phi"):
         ista(np.zeros(5), np.eye(4), 0.1)
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ValueError, match=r"lam \(λ\) must be a number in \[0, inf\), got -1.0"):
         ista(np.zeros(4), np.eye(4), -1.0)
+    with pytest.raises(TypeError, match=r"lam \(λ\) must be a number, got str"):
+        ista(np.zeros(4), np.eye(4), "0.1")
     with pytest.raises(ValueError, match="a0 expected shape"):
         ista(np.zeros((2, 4)), np.eye(4), 0.1, a0=np.zeros((3, 4)))
     with pytest.raises(ValueError, match="n_atoms must be a positive integer"):
         learn_dictionary(np.zeros((5, 4)), 0, 0.1)
+    with pytest.raises(ValueError, match=r"expected X of shape \(N, D\) with N ≥ 1, got \(0, 4\)"):
+        learn_dictionary(np.zeros((0, 4)), 2, 0.1)
+
+
+def test_sparse_codes_of_no_rows():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = ista(np.zeros((0, 4)), np.eye(4), 0.1)
+        assert a.shape == (0, 4) and objective(np.zeros((0, 4)), np.eye(4), a, 0.1) == 0.0
 
 
 def test_lesson_13_exercise_keys_are_the_libraries_answers():

@@ -1,18 +1,23 @@
 """Convolution, pooling, LeNet-5: the lecture's worked example, gradient checks, PyTorch parity."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlteach.data import load_digits
 from dlteach.gradcheck import check_module
 from dlteach.models import c3_table, lenet5, small_cnn, train_small_cnn
-from dlteach.nn import (AvgPool2d, Conv2d, Flatten, L2Pool2d, LocalContrastNorm, MaxPool2d,
+from dlteach.nn import (AvgPool2d, Conv2d, Flatten, L2Pool2d, LocalContrastNorm, MaxPool2d, Sequential,
                         Subsampling, summary)
 from dlteach.nn import functional as F
+from dlteach.nn.conv_ops import pair
 from dlteach.optim import SGD
-from dlteach.torch_ref import grads_of, torch_cnn
+from dlteach.torch_ref import copy_to_torch, grads_of, torch_cnn
 from dlteach.train import accuracy
 
 IMAGE = np.array([[int(c) for c in row] for row in "100001 010010 001100 100010 010010 001010".split()], float)
@@ -97,6 +102,68 @@ def test_pooling_matches_torch_outputs_and_gradients(layer_cls, torch_fn, kernel
     np.testing.assert_allclose(functional(x, kernel, stride), a, atol=1e-14)
 
 
+def torch_pool(layer_cls, x, kernel, stride, padding):
+    """PyTorch's pooling of x with padding; L2: torch's lp_pool2d has no padding, so pad with zeros first."""
+    if layer_cls is L2Pool2d:
+        (ph, pw) = (padding, padding) if np.ndim(padding) == 0 else padding
+        return TF.lp_pool2d(TF.pad(x, (pw, pw, ph, ph)), 2, kernel, stride)
+    return {MaxPool2d: TF.max_pool2d, AvgPool2d: TF.avg_pool2d}[layer_cls](x, kernel, stride, padding)
+
+
+def assert_pool_matches_torch(layer_cls, x, kernel, stride, padding, seed=0):
+    layer = layer_cls(kernel, stride, padding)
+    a = layer.forward(x)
+    g = np.random.default_rng(seed).standard_normal(a.shape)
+    dx = layer.backward(g)
+    xt = torch.tensor(x, requires_grad=True)
+    at = torch_pool(layer_cls, xt, kernel, stride, padding)
+    at.backward(torch.tensor(g))
+    np.testing.assert_allclose(a, at.detach().numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=0, atol=1e-12)
+    functional = {MaxPool2d: F.max_pool2d, AvgPool2d: F.avg_pool2d, L2Pool2d: F.l2_pool2d}[layer_cls]
+    np.testing.assert_array_equal(functional(x, kernel, stride, padding), a)
+
+
+@pytest.mark.parametrize("layer_cls", [MaxPool2d, AvgPool2d, L2Pool2d])
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 1), (3, 1, 1), (3, 2, (1, 0)), ((2, 3), (1, 2), (1, 1)),
+                                                     (4, 3, 2), (5, 1, (2, 1))])
+def test_padded_pooling_matches_torch_outputs_and_gradients(layer_cls, kernel, stride, padding):
+    x = np.random.default_rng(10).standard_normal((2, 3, 7, 8))
+    assert_pool_matches_torch(layer_cls, x, kernel, stride, padding)
+
+
+def test_max_pool_pads_with_minus_infinity_and_avg_pool_counts_the_zeros():
+    x = -np.arange(1.0, 5.0).reshape(1, 1, 2, 2)  # all negative: a zero padding would win every max
+    np.testing.assert_array_equal(F.max_pool2d(x, 2, 1, 1)[0, 0], [[-1, -1, -2], [-1, -1, -2], [-3, -3, -4]])
+    np.testing.assert_array_equal(F.avg_pool2d(x, 2, 2, 1)[0, 0], [[-1 / 4, -2 / 4], [-3 / 4, -4 / 4]])
+    np.testing.assert_array_equal(F.l2_pool2d(x, 2, 2, 1)[0, 0], [[1, 2], [3, 4]])
+    layer = MaxPool2d(2, 1, 1)
+    layer.forward(x)
+    np.testing.assert_array_equal(layer.backward(np.ones((1, 1, 3, 3)))[0, 0], [[4, 2], [2, 1]])  # no δ is lost
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_pooling_of_any_geometry_matches_torch(data):
+    kernel = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
+    stride = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
+    padding = tuple(data.draw(st.integers(0, k // 2)) for k in kernel)
+    shape = (data.draw(st.integers(0, 2)), data.draw(st.integers(1, 3)),
+             *(data.draw(st.integers(max(1, k - 2 * p), 9)) for k, p in zip(kernel, padding)))
+    x = np.random.default_rng(data.draw(st.integers(0, 99))).standard_normal(shape)
+    assert_pool_matches_torch(data.draw(st.sampled_from([MaxPool2d, AvgPool2d, L2Pool2d])), x, kernel, stride, padding)
+
+
+@pytest.mark.parametrize("make", [lambda: MaxPool2d(3, padding=2), lambda: AvgPool2d((2, 4), padding=(1, 3)),
+                                  lambda: L2Pool2d(1, padding=1),
+                                  lambda: F.max_pool2d(np.zeros((1, 1, 6, 6)), 3, padding=2),
+                                  lambda: F.avg_pool2d(np.zeros((1, 1, 6, 6)), (2, 4), padding=(1, 3)),
+                                  lambda: F.l2_pool2d(np.zeros((1, 1, 6, 6)), 1, padding=1)])
+def test_pooling_padding_beyond_half_the_window_is_refused_like_torch(make):
+    with pytest.raises(ValueError, match=r"padding \(\d, \d\) must be at most half the kernel size"):
+        make()
+
+
 def test_l2_pool_of_an_all_zero_window_has_zero_gradient():
     x = np.zeros((1, 1, 4, 4))
     x[0, 0, 0, 0] = 3.0
@@ -120,7 +187,11 @@ LAYERS = [
     lambda: Conv2d(4, 3, (3, 2), stride=(2, 1), padding=(1, 2), seed=0),
     lambda: Conv2d(4, 2, 2, stride=3, padding=1, seed=0),
     lambda: Conv2d(4, 3, 3, padding=1, seed=0, connections=[[1, 1, 0, 0], [0, 1, 1, 1], [1, 0, 0, 1]]),
+    lambda: Conv2d(4, 2, (2, 3), stride=2, padding=(0, 1), bias=False, seed=0),
     lambda: MaxPool2d(2),
+    lambda: MaxPool2d(3, 2, padding=1),
+    lambda: AvgPool2d(3, 2, padding=(1, 0)),
+    lambda: L2Pool2d(2, 1, padding=1),
     lambda: MaxPool2d(3, 1),
     lambda: AvgPool2d((2, 3), (1, 2)),
     lambda: L2Pool2d(2),
@@ -141,16 +212,21 @@ def test_gradient_check(make):
 
 # -- layers with torch twins: subsampling, partial connections, LCN -------------------
 
-def assert_twin_agrees(model, x):
-    theirs = torch_cnn(model).train(model.training)
-    out = model.forward(x)
+def assert_same_passes(ours, theirs, x, atol):
+    """Forward and backward (a random output gradient) agree with the torch twin's autograd."""
+    out = ours.forward(x)
     g = np.random.default_rng(4).standard_normal(out.shape)
-    dx = model.backward(g)
+    dx = ours.backward(g)
     xt = torch.tensor(x, requires_grad=True)
     out_t = theirs(xt)
     out_t.backward(torch.tensor(g))
-    np.testing.assert_allclose(out, out_t.detach().numpy(), rtol=0, atol=1e-10)
-    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(out, out_t.detach().numpy(), rtol=0, atol=atol)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=0, atol=atol)
+
+
+def assert_twin_agrees(model, x):
+    theirs = torch_cnn(model).train(model.training)
+    assert_same_passes(model, theirs, x, atol=1e-10)
     theirs_grads = grads_of(theirs)
     names = [name for name, _, _ in model.named_parameters()]
     assert sorted(theirs_grads) == sorted(names)
@@ -216,12 +292,16 @@ def test_bad_shapes_raise_clear_errors():
         F.conv2d(x, np.zeros((2, 3, 3)))
     with pytest.raises(ValueError, match=r"bias of shape \(1,\), got \(2,\)"):
         F.conv2d(x, np.zeros((1, 2, 3, 3)), np.zeros(2))
-    with pytest.raises(ValueError, match=r"kernel and stride ≥ 1 and padding ≥ 0, got kernel \(3, 3\), stride \(0, 0\)"):
+    with pytest.raises(ValueError, match=r"^stride must be a positive integer, got 0$"):
         F.conv2d(x, np.zeros((1, 2, 3, 3)), stride=0)
-    with pytest.raises(ValueError, match=r"got kernel \(0, 2\)"):
+    with pytest.raises(ValueError, match=r"^kernel_size\[0\] must be a positive integer, got 0$"):
         F.avg_pool2d(x, (0, 2))
-    with pytest.raises(TypeError, match=r"stride must be an int or a pair of ints, got 1.5"):
+    with pytest.raises(ValueError, match=r"^kernel_size\[1\] must be a positive integer, got 0$"):
+        F.conv2d(x, np.zeros((1, 2, 3, 0)))
+    with pytest.raises(ValueError, match=r"^stride must be a positive integer, got 1.5$"):
         F.conv2d(x, np.zeros((1, 2, 3, 3)), stride=1.5)
+    with pytest.raises(ValueError, match=r"^padding\[1\] must be a non-negative integer, got -1$"):
+        F.conv2d(x, np.zeros((1, 2, 3, 3)), padding=(0, -1))
     with pytest.raises(ValueError, match=r"kernel 5×5 is larger than the padded input 4×4"):
         MaxPool2d(5).forward(x)
     with pytest.raises(ValueError, match=r"expected input of shape \(N, C, H, W\), got \(4, 4\)"):
@@ -230,6 +310,179 @@ def test_bad_shapes_raise_clear_errors():
         Conv2d(6, 16, 5, connections=c3_table().T)
     with pytest.raises(TypeError, match="numeric numpy array"):
         Conv2d(1, 1, 3).forward("image")
+
+
+# -- bias=False ---------------------------------------------------------------------------------
+
+def test_conv_without_bias_matches_torch_and_counts_no_biases():
+    layer = Conv2d(3, 4, 3, stride=2, padding=1, bias=False, seed=0)
+    assert list(layer.params) == ["weight"] and repr(layer).endswith("padding=(1, 1), bias=False)")
+    x = np.random.default_rng(11).standard_normal((2, 3, 7, 6))
+    theirs = copy_to_torch(layer, torch.nn.Conv2d(3, 4, 3, stride=2, padding=1, bias=False))  # strict: no bias key
+    assert_same_passes(layer, theirs, x, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["weight"], theirs.weight.grad.numpy(), rtol=0, atol=1e-12)
+    assert list(layer.grads) == ["weight"]
+    row = summary(Sequential(layer), (3, 7, 6), verbose=False)[0]
+    assert (row["params"], row["connections"]) == (4 * 3 * 9, 4 * 3 * 9 * 4 * 3)  # no "+1" for a bias
+    partial = Conv2d(6, 16, 5, bias=False, connections=c3_table())
+    assert partial.num_parameters() == 60 * 25 and Conv2d(6, 16, 5).num_parameters() == 16 * 6 * 25 + 16
+
+
+def test_bias_free_convs_and_padded_pools_match_their_torch_twins():
+    model = Sequential(Conv2d(1, 6, 5, bias=False, seed=0), MaxPool2d(2, padding=1),
+                       Conv2d(6, 16, 3, bias=False, seed=1, connections=c3_table()), AvgPool2d(3, 2, 1),
+                       L2Pool2d(2, padding=1), Flatten())
+    assert_twin_agrees(model, np.random.default_rng(13).standard_normal((2, 1, 16, 16)))
+
+
+# -- bad input, empty batches ---------------------------------------------------------------------
+
+CONV_FAMILY = {  # a layer and an input it takes
+    "Conv2d": (lambda: Conv2d(3, 4, 3, padding=1, seed=0), (2, 3, 6, 5)),
+    "MaxPool2d": (lambda: MaxPool2d(2, padding=1), (2, 3, 6, 5)),
+    "AvgPool2d": (lambda: AvgPool2d(3, 2), (2, 3, 6, 5)),
+    "L2Pool2d": (lambda: L2Pool2d(2), (2, 3, 6, 5)),
+    "Flatten": (lambda: Flatten(), (2, 3, 6, 5)),
+    "Subsampling": (lambda: Subsampling(3, 2, seed=0), (2, 3, 6, 5)),
+    "LocalContrastNorm": (lambda: LocalContrastNorm(3), (2, 3, 6, 5)),
+}
+
+
+@pytest.mark.parametrize("name", CONV_FAMILY)
+def test_backward_before_forward_says_so(name):
+    make, shape = CONV_FAMILY[name]
+    with pytest.raises(RuntimeError, match=rf"^{name}.backward called before forward: call forward first$"):
+        make().backward(np.ones(shape))
+
+
+@pytest.mark.parametrize("name", CONV_FAMILY)
+def test_a_gradient_of_the_wrong_shape_is_refused_not_broadcast(name):
+    make, shape = CONV_FAMILY[name]
+    layer = make()
+    out = layer.forward(np.ones(shape)).shape
+    for wrong in [out[1:], (1, *out[1:]), (*out[:-1], 1), (*out, 1)]:  # each would broadcast against the output
+        with pytest.raises(ValueError, match=rf"^{name} backward expected a gradient of shape "
+                                             rf"{re.escape(str(out))} \(the shape of its output\), got "
+                                             rf"{re.escape(str(wrong))}$"):
+            layer.backward(np.ones(wrong))
+    assert layer.backward(np.ones(out)).shape == shape  # the layer still works after a refusal
+
+
+@pytest.mark.parametrize("name", CONV_FAMILY)
+def test_an_empty_batch_flows_forward_and_backward(name):
+    make, shape = CONV_FAMILY[name]
+    layer = make()
+    out = layer.forward(np.zeros((0, *shape[1:])))
+    full = make().forward(np.ones(shape)).shape
+    assert out.shape == (0, *full[1:])
+    dx = layer.backward(np.zeros(out.shape))
+    assert dx.shape == (0, *shape[1:])
+    assert all(grad.shape == layer.params[key].shape and not grad.any() for key, grad in layer.grads.items())
+
+
+@pytest.mark.parametrize("model, shape", [(lambda: lenet5(seed=0), (1, 32, 32)),
+                                          (lambda: lenet5(modern=True, seed=0), (1, 32, 32)),
+                                          (lambda: small_cnn(seed=0), (1, 8, 8))])
+def test_models_take_an_empty_batch(model, shape):
+    net = model()
+    logits = net.forward(np.zeros((0, *shape)))
+    assert logits.shape == (0, 10)
+    assert net.backward(np.zeros((0, 10))).shape == (0, *shape)
+    assert all(not grad.any() for _, owner, key in net.named_parameters() for grad in [owner.grads[key]])
+
+
+BAD_SIZES = [0, -2, 2.5, True, "3"]  # (a pooling stride of None means: the kernel size)
+
+
+@pytest.mark.parametrize("value", BAD_SIZES)
+@pytest.mark.parametrize("make, name", [
+    (lambda v: Conv2d(v, 2, 3), "in_channels"), (lambda v: Conv2d(2, v, 3), "out_channels"),
+    (lambda v: Conv2d(2, 2, v), "kernel_size"), (lambda v: Conv2d(2, 2, 3, stride=v), "stride"),
+    (lambda v: MaxPool2d(v), "kernel_size"), (lambda v: AvgPool2d(2, v), "stride"),
+    (lambda v: L2Pool2d(v), "kernel_size"), (lambda v: Subsampling(v), "channels"),
+    (lambda v: Subsampling(2, v), "kernel_size"), (lambda v: LocalContrastNorm(v), "kernel_size"),
+])
+def test_sizes_must_be_positive_integers(make, name, value):
+    with pytest.raises(ValueError, match=rf"^{name} must be a positive integer, got {re.escape(repr(value))}$"):
+        make(value)
+
+
+@pytest.mark.parametrize("value, message", [
+    (-1, r"^padding must be a non-negative integer, got -1$"),
+    (True, r"^padding must be a non-negative integer, got True$"),
+    (0.5, r"^padding must be a non-negative integer, got 0.5$"),
+    ((1, -1), r"^padding\[1\] must be a non-negative integer, got -1$"),
+    ((1, 2, 3), r"^padding must be an int or a pair of ints, got \(1, 2, 3\)$")])
+def test_padding_may_be_zero_but_not_negative_or_bool(value, message):
+    for make in (lambda: Conv2d(2, 2, 3, padding=value), lambda: MaxPool2d(2, padding=value)):
+        with pytest.raises(ValueError, match=message):
+            make()
+    assert Conv2d(2, 2, 3, padding=0).padding == (0, 0) and AvgPool2d(2, padding=(0, 1)).padding == (0, 1)
+
+
+def test_contrast_norm_needs_an_odd_window_and_positive_sigma_and_c():
+    with pytest.raises(ValueError, match=r"^LocalContrastNorm needs an odd kernel_size, got 4$"):
+        LocalContrastNorm(4)
+    with pytest.raises(ValueError, match=r"^sigma must be a number in \(0, inf\), got 0$"):
+        LocalContrastNorm(3, sigma=0)
+    with pytest.raises(ValueError, match=r"^c must be a number in \(0, inf\), got -0.1$"):
+        LocalContrastNorm(3, c=-0.1)
+    with pytest.raises(TypeError, match=r"^sigma must be a number, got str '1'$"):
+        LocalContrastNorm(3, sigma="1")
+
+
+def test_pair_takes_ints_and_pairs_of_them():
+    assert pair(3, "k") == (3, 3) and pair((2, np.int64(5)), "k") == (2, 5) and pair(np.array([1, 4]), "k") == (1, 4)
+    assert all(type(v) is int for v in pair(np.int32(2), "k")) and pair(0, "p", 0) == (0, 0)
+    with pytest.raises(ValueError, match=r"^k\[0\] must be a positive integer, got 1.0$"):
+        pair([1.0, 2], "k")
+    with pytest.raises(ValueError, match=r"^k must be an int or a pair of ints, got \[1\]$"):
+        pair([1], "k")
+
+
+# -- fast paths: buffers reused between calls, never handed out ----------------------------------
+
+def test_reused_buffers_never_change_what_a_layer_returned():
+    layer = Conv2d(3, 4, 3, padding=1, seed=0)
+    rng = np.random.default_rng(14)
+    x1, x2 = rng.standard_normal((2, 2, 3, 5, 6))
+    z1 = layer.forward(x1)
+    dx1 = layer.backward(np.ones(z1.shape))
+    kept = z1.copy(), dx1.copy(), {k: v.copy() for k, v in layer.grads.items()}
+    grads1 = dict(layer.grads)
+    layer.forward(x2)
+    layer.backward(np.full(z1.shape, 2.0))
+    np.testing.assert_array_equal(z1, kept[0])
+    np.testing.assert_array_equal(dx1, kept[1])
+    for key in grads1:
+        np.testing.assert_array_equal(grads1[key], kept[2][key])
+    np.testing.assert_array_equal(layer.forward(x1), z1)  # the same input gives the same numbers again
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_convolution_of_any_geometry_matches_torch(data):
+    kh, kw = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
+    stride = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
+    padding = (data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2)))
+    N, C, O = data.draw(st.integers(0, 3)), data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
+    H, W = (data.draw(st.integers(max(1, k - 2 * p), 8)) for k, p in zip((kh, kw), padding))
+    bias = data.draw(st.booleans())
+    layer = Conv2d(C, O, (kh, kw), stride, padding, bias=bias, seed=data.draw(st.integers(0, 9)))
+    rng = np.random.default_rng(data.draw(st.integers(0, 99)))
+    x = rng.standard_normal((N, C, H, W))
+    z = layer.forward(x)
+    g = rng.standard_normal(z.shape)
+    dx = layer.backward(g)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(layer.params["weight"], requires_grad=True)
+    bt = torch.tensor(layer.params["bias"], requires_grad=True) if bias else None
+    zt = TF.conv2d(xt, wt, bt, stride, padding)
+    zt.backward(torch.tensor(g))
+    np.testing.assert_allclose(z, zt.detach().numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["weight"], wt.grad.numpy(), rtol=0, atol=1e-11)
+    if bias:
+        np.testing.assert_allclose(layer.grads["bias"], bt.grad.numpy(), rtol=0, atol=1e-11)
 
 
 # -- LeNet-5 ---------------------------------------------------------------------------------
@@ -312,7 +565,7 @@ def test_feature_map_explorer_at_its_extremes():
         assert (message == "") == right and (right or message.startswith("Misread"))
     assert explorer.png().startswith(b"\x89PNG")
     assert all(m.training for _, m in model.named_modules())  # the explorer leaves train mode alone
-    with pytest.raises(ValueError, match="index must be in 0..19, got 20"):
+    with pytest.raises(ValueError, match="index must be between 0 and 19, got 20"):
         explorer.update(index=20)
     with pytest.raises(TypeError, match="no control 'shift'"):
         explorer.update(shift=1)

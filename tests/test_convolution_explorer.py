@@ -9,6 +9,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from dlteach.exercises import check
 from dlteach.nn import Conv2d, Linear
+from dlteach.widgets.base import ControlError
 from dlteach.widgets.convolution import (KERNELS, LECTURE_IMAGE, ConvolutionExplorer, parse_grid, pool_equation,
                                         window_equation)
 
@@ -166,16 +167,10 @@ def test_a_parse_error_is_a_message_and_keeps_the_picture(explorer):
 
 
 @pytest.mark.parametrize("changes, says, steps", [
-    (dict(stride=7), "fits only once", 1),
-    (dict(stride=100, padding=3), "fits only once", 1),
+    (dict(stride=6), "fits only once", 1),
     (dict(padding=3), "lie entirely in the zero padding", 100),
     (dict(kernel="my kernel", my_kernel="\n".join(["1 " * 7] * 7)), "7×7 kernel is bigger than the image (6×6)", 0),
     (dict(my_image="10\n01"), "3×3 kernel is bigger than the image (2×2)", 0),
-    (dict(stride=0), "Stride must be at least 1, got 0", 0),
-    (dict(padding=-1), "Padding must be 0 or more", 0),
-    (dict(padding=9), "up to 3 fits here", 0),
-    (dict(pool_size=5), "5×5 pooling window is larger than the 4×4", 16),
-    (dict(pool_size=0), "Pool size must be at least 1", 16),
     (dict(stride=2, padding=1, pool_size=2), "pooling drops the last row and the last column of the 3×3", 9),
     (dict(my_image="1" * 11), "up to 10×10 fits here", 16),
 ])
@@ -188,9 +183,27 @@ def test_extreme_values_give_messages_not_tracebacks(explorer, changes, says, st
     assert explorer.png().startswith(b"\x89PNG")
 
 
-@pytest.mark.parametrize("changes", [dict(stride=1.5), dict(padding="1"), dict(pool_size=None), dict(position=2.0)])
-def test_controls_that_are_not_whole_numbers_give_messages(explorer, changes):
-    assert explorer.update(**changes).endswith(f"must be a whole number, got {next(iter(changes.values()))!r}.")
+@pytest.mark.parametrize("changes, says", [
+    (dict(stride=0), "stride must be between 1 and 6, got 0"),
+    (dict(stride=100), "stride must be between 1 and 6, got 100"),
+    (dict(padding=-1), "padding must be between 0 and 3, got -1"),
+    (dict(pool_size=5), "pool_size must be between 1 and 4, got 5"),
+    (dict(stride=1.5), "stride must be a whole number, got 1.5"),
+    (dict(padding="1"), "padding must be a number, got '1'"),
+    (dict(pool_size=None), "pool_size must be a number, got None"),
+    (dict(position=float("nan")), "position must be a finite number"),
+])
+def test_values_a_control_cannot_take_are_refused_and_change_nothing(explorer, changes, says):
+    state = dict(explorer.state)
+    with pytest.raises(ControlError, match=re.escape(says)):
+        explorer.update(**changes)
+    assert explorer.state == state
+    assert explorer.update(stride=3) == ""  # the next move works
+
+
+def test_a_whole_float_is_a_whole_number(explorer):
+    explorer.update(position=2.0)
+    assert explorer.state["position"] == 2 and isinstance(explorer.state["position"], int)
 
 
 def test_unknown_choices_are_errors(explorer):
@@ -254,3 +267,29 @@ def test_text_boxes_always_show_the_image_and_kernel_in_use():
     assert e.state["image"] == "my image"
     e.update(image="lecture image")
     assert e.state["my_image"] == LECTURE_IMAGE
+
+
+def test_live_picture_is_the_figure_and_answers_clicks():
+    e = ConvolutionExplorer()
+    e.widget()
+    image, kernel, output, pooled = e.live_grids.panels
+    assert (image["rows"], image["cols"], kernel["rows"], output["rows"]) == (6, 6, 3, 4)
+    assert image["texts"][:6] == ["1", "0", "0", "0", "0", "1"] and output["texts"][0] == "3"
+    assert output["boxes"][0]["colour"] == "#ff8c00" and image["clickable"] and not pooled["clickable"]
+    e.clicked(2, 3, 0)  # an output cell: the window jumps there and its sum is written out
+    assert e.state["position"] == 12 and e.live_grids.notes[0].startswith("output[3, 0] = window · kernel")
+    assert e.live_grids.panels[2]["texts"][12] == "3"
+    e.clicked(0, 0, 1)  # an image pixel flips and the map follows
+    assert e.state["image"] == "my image" and e.state["my_image"].startswith("110001")
+    np.testing.assert_array_equal(e.output, conv_map(parse_grid(e.state["my_image"], "image", 10), KERNEL_1))
+    e.clicked(1, 1, 1)  # a kernel weight cycles 1 → −1 → 0
+    assert e.state["kernel"] == "my kernel" and parse_grid(e.state["my_kernel"], "kernel", 7)[1, 1] == -1
+    e.clicked(1, 1, 1)
+    assert parse_grid(e.state["my_kernel"], "kernel", 7)[1, 1] == 0
+    e.update(padding=1)
+    e.clicked(0, 0, 0)  # a padding cell is not part of the image: nothing changes
+    assert e.state["my_image"].startswith("110001")
+
+
+def conv_map(x, w):
+    return (sliding_window_view(x, w.shape) * w).sum(axis=(2, 3))

@@ -2,10 +2,14 @@
 
 import gzip
 import hashlib
+import io
 import struct
+import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlteach import data
 from dlteach.data import mnist
@@ -166,7 +170,12 @@ def test_load_mnist_reports_a_truncated_or_wrong_file(tmp_path):
     write_mnist(tmp_path, arrays)
     labels = tmp_path / "train-labels-idx1-ubyte.gz"
     labels.write_bytes(gzip.compress(idx_bytes(arrays["train_labels"]))[:-6])
-    with pytest.raises(ValueError, match="train-labels-idx1-ubyte.gz: corrupt or truncated gzip"):
+    with pytest.raises(ValueError, match=rf"(?s)train-labels-idx1-ubyte.gz: corrupt or truncated gzip"
+                                         rf".*Delete {labels}, or call load_mnist\({str(tmp_path)!r}, download=True\)"):
+        data.load_mnist(tmp_path)
+    good = gzip.compress(idx_bytes(arrays["train_labels"]))
+    labels.write_bytes(good[:-8] + bytes([good[-8] ^ 1]) + good[-7:])  # wrong CRC-32 in the trailer
+    with pytest.raises(ValueError, match="train-labels-idx1-ubyte.gz: corrupt or truncated gzip file .*CRC"):
         data.load_mnist(tmp_path)
     labels.write_bytes(gzip.compress(idx_bytes(arrays["train_images"])))  # images where labels belong
     with pytest.raises(ValueError, match=r"expected IDX magic 0x00000801 \(unsigned bytes, N\)"):
@@ -177,6 +186,50 @@ def test_load_mnist_reports_a_truncated_or_wrong_file(tmp_path):
     labels.write_bytes(gzip.compress(idx_bytes(arrays["train_labels"] + 10)))
     with pytest.raises(ValueError, match="labels must be digits 0–9"):
         data.load_mnist(tmp_path)
+
+
+HUGE = [(2**31, 2**31, 2**31), (0, 1114, 1177, 2651621, 2652874), (0, 2**32 - 1, 2**32 - 1)]
+
+
+@pytest.mark.parametrize("dims", HUGE)
+def test_a_size_beyond_int64_is_a_named_error(dims, tmp_path):
+    header = bytes([0, 0, 0x08, len(dims)]) + struct.pack(f">{len(dims)}I", *dims)
+    with pytest.raises(ValueError, match=rf"^IDX data: shape \({dims[0]}, .* is too large for an array"):
+        mnist.parse_idx(header)
+    write_mnist(tmp_path, small_mnist())
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(header))
+    with pytest.raises(ValueError, match="t10k-images-idx3-ubyte.gz: shape .* is too large"):
+        data.load_mnist(tmp_path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(code=st.sampled_from(sorted(mnist.IDX_TYPES)), payload=st.binary(max_size=40),
+       dims=st.lists(st.integers(0, 3) | st.sampled_from([2**16, 2**31, 2**32 - 1]) | st.integers(0, 2**32 - 1),
+                     max_size=6))
+def test_any_idx_header_gives_its_array_or_a_named_value_error(code, dims, payload):
+    data = bytes([0, 0, code, len(dims)]) + struct.pack(f">{len(dims)}I", *dims) + payload
+    for read in (mnist.parse_idx, lambda d: mnist.parse_idx(mnist._read_idx(io.BytesIO(d), "IDX data"))):
+        try:
+            array = read(data)
+        except ValueError as error:
+            assert str(error).startswith("IDX data: ")
+        else:
+            assert array.shape == tuple(dims) and array.nbytes == len(payload)
+
+
+def test_a_gzip_bomb_is_refused_after_reading_one_byte_too_many(tmp_path):
+    write_mnist(tmp_path, small_mnist())
+    one_image = gzip.compress(idx_bytes(np.zeros((1, 28, 28), np.uint8)))
+    bomb = tmp_path / "train-images-idx3-ubyte.gz"
+    bomb.write_bytes(one_image + gzip.compress(bytes(1 << 20)) * 300)  # 0.3 MB that inflates to 300 MB
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=rf"{bomb}: has extra bytes, shape \(1, 28, 28\) needs 800 bytes"):
+            data.load_mnist(tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert bomb.stat().st_size < 400_000 and peak < 4 << 20
 
 
 def _serve(monkeypatch, files, calls, fail_first_mirror=False):
@@ -208,6 +261,20 @@ def test_download_verifies_and_caches_atomically(tmp_path, monkeypatch):
     calls.clear()
     data.load_mnist(root, download=True)
     assert calls == []  # cached: no second download
+
+
+def test_a_damaged_file_in_the_cache_is_downloaded_again(tmp_path, monkeypatch):
+    arrays = small_mnist()
+    files = {name: gzip.compress(idx_bytes(arrays[part])) for part, (name, _) in mnist.FILES.items()}
+    calls = []
+    _serve(monkeypatch, files, calls)
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    damaged = tmp_path / "train-images-idx3-ubyte.gz"
+    damaged.write_bytes(files[damaged.name][:-100])
+    split = data.load_mnist(tmp_path, download=True)
+    np.testing.assert_array_equal(split.X_val[0], arrays["train_images"][10].reshape(-1) / np.float32(255))
+    assert calls == [mnist.MIRRORS[0] + damaged.name] and damaged.read_bytes() == files[damaged.name]
 
 
 def test_download_rejects_a_checksum_mismatch_and_saves_nothing(tmp_path, monkeypatch):

@@ -1,11 +1,13 @@
 """Central differences, relative error, and the optimiser base on the lecture's loss surfaces."""
 
+import re
+
 import numpy as np
 import pytest
 
 from dlteach.gradcheck import numerical_gradient, rel_error
 from dlteach.nn import Linear
-from dlteach.optim import SGD, AdaGrad
+from dlteach.optim import SGD, AdaGrad, ExponentialLR, StepLR, l1_penalty, l2_penalty
 from dlteach.surfaces import SURFACES, descend
 
 
@@ -56,11 +58,38 @@ def test_momentum_and_adagrad_reach_the_valley_minimum():
         descend(valley, (0, 0), 0.1, 1, method="adam")
 
 
-def test_optimiser_rejects_bad_settings_and_missing_gradients():
+BAD_SETTINGS = [  # (make, setting, interval, values outside it)
+    (lambda layer, v: SGD(layer, lr=v), "learning rate", "[0, inf)", [-0.1, np.inf, np.nan]),
+    (lambda layer, v: AdaGrad(layer, lr=v), "learning rate", "[0, inf)", [-1e-3, -np.inf]),
+    (lambda layer, v: SGD(layer, lr=0.1, momentum=v), "momentum", "[0, 1)", [1.0, -0.5, np.nan]),
+    (lambda layer, v: SGD(layer, lr=0.1, weight_decay=v), "weight_decay", "[0, inf)", [-1.0, np.nan]),
+    (lambda layer, v: AdaGrad(layer, weight_decay=v), "weight_decay", "[0, inf)", [-1e-4, np.inf]),
+    (lambda layer, v: AdaGrad(layer, eps=v), "eps", "(0, inf)", [0.0, -1.0, np.nan]),
+    (lambda layer, v: StepLR(SGD(layer, lr=0.1), 2, gamma=v), "gamma", "(0, inf)", [0.0, -0.5, np.inf]),
+    (lambda layer, v: ExponentialLR(SGD(layer, lr=0.1), gamma=v), "gamma", "(0, inf)", [-1.0, np.nan]),
+    (lambda layer, v: l1_penalty(layer, v), "lam", "[0, inf)", [-0.1]),
+    (lambda layer, v: l2_penalty(layer, v), "lam", "[0, inf)", [np.nan]),
+]
+
+
+@pytest.mark.parametrize("make, setting, interval, values", BAD_SETTINGS,
+                         ids=[f"{i}-{s[1]}" for i, s in enumerate(BAD_SETTINGS)])
+def test_optimiser_settings_that_cannot_work_are_refused(make, setting, interval, values):
     layer = Linear(2, 2, seed=0)
-    with pytest.raises(ValueError, match="learning rate must be positive"):
-        SGD(layer, lr=0)
-    with pytest.raises(ValueError, match="momentum must be in"):
-        SGD(layer, lr=0.1, momentum=1.0)
+    layer.backward(layer.forward(np.ones((1, 2))))  # gradients, for the penalties
+    for value in values:
+        with pytest.raises(ValueError, match=rf"{setting}.* must be a number in {re.escape(interval)}, got {value}"):
+            make(layer, value)
+    for value in ("0.1", None, True, 1j):
+        with pytest.raises(TypeError, match=rf"{setting}.* must be a number, got {type(value).__name__}"):
+            make(layer, value)
+
+
+def test_optimiser_accepts_a_zero_learning_rate_and_needs_gradients():
+    layer = Linear(2, 2, seed=0)
+    before = layer.params["weight"].copy()
+    layer.backward(layer.forward(np.ones((1, 2))))
+    SGD(layer, lr=0).step()  # harmless: nothing moves
+    np.testing.assert_array_equal(layer.params["weight"], before)
     with pytest.raises(RuntimeError, match="call backward"):
-        AdaGrad(layer, lr=0.1).step()
+        AdaGrad(Linear(2, 2, seed=0), lr=0.1).step()

@@ -1,4 +1,5 @@
-"""RNN, LSTM and LSTMCell against PyTorch and central differences; the memory cell; clipping; sequence data."""
+"""RNN, LSTM and their cells against PyTorch and central differences; bad input; the memory cell; clipping;
+sequence data."""
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ from dlteach.data import adding_problem, memory_task, next_item_sequences
 from dlteach.gradcheck import check_module, numerical_gradient, rel_error
 from dlteach.models import (LECTURE_EXAMPLE, SequenceClassifier, lstm_cell_trace, lstm_memory_cell,
                             memory_cell_trace)
-from dlteach.nn import LSTM, RNN, LSTMCell, SoftmaxCrossEntropy
+from dlteach.nn import LSTM, RNN, LSTMCell, RNNCell, SoftmaxCrossEntropy
 from dlteach.optim import AdaGrad, clip_grad_norm
 from dlteach.torch_ref import copy_to_torch, from_torch_names, grads_of, torch_recurrent
 from dlteach.train import accuracy, fit
@@ -78,6 +79,66 @@ def test_lstm_cell_matches_torch_lstm_cell():
         np.testing.assert_allclose(ours.grads[key], value, atol=1e-12, err_msg=key)
 
 
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_rnn_cell_matches_torch_rnn_cell(nonlinearity):
+    ours = RNNCell(3, 4, nonlinearity=nonlinearity, seed=0)
+    theirs = torch_recurrent(ours)
+    assert isinstance(theirs, torch.nn.RNNCell) and theirs.nonlinearity == nonlinearity
+    rng = np.random.default_rng(1)
+    x, h, gh = rng.standard_normal((5, 3)), rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    h1 = ours.forward(x, h)
+    dx = ours.backward(gh)
+    xt, ht = torch.tensor(x, requires_grad=True), torch.tensor(h, requires_grad=True)
+    h1t = theirs(xt, ht)
+    (h1t * torch.tensor(gh)).sum().backward()
+    assert h1.shape == (5, 4) and (nonlinearity == "tanh" or (h1 == 0).any())  # relu cuts somewhere
+    np.testing.assert_allclose(h1, h1t.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(ours.grad_state_in, ht.grad.numpy(), atol=1e-12)
+    assert set(grads_of(theirs)) == set(ours.grads)
+    for key, value in grads_of(theirs).items():
+        np.testing.assert_allclose(ours.grads[key], value, atol=1e-12, err_msg=key)
+
+
+@pytest.mark.parametrize("cls, kwargs", [(RNNCell, {"nonlinearity": "tanh"}), (RNNCell, {"nonlinearity": "relu"}),
+                                         (LSTMCell, {})])
+def test_cell_gradients_match_central_differences(cls, kwargs):
+    cell = cls(3, 4, seed=2, **kwargs)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((5, 3))
+    state = [rng.standard_normal((5, 4)) for _ in range(2 if cls is LSTMCell else 1)]
+    g = [rng.standard_normal((5, 4)) for _ in state]
+    if kwargs.get("nonlinearity") == "relu":
+        cell.params["bias_ih"] += 0.5  # keep pre-activations away from the kink at 0
+
+    def loss():
+        out = cell.forward(x, tuple(state) if cls is LSTMCell else state[0])
+        return float(sum(np.sum(o * gi) for o, gi in zip(out if cls is LSTMCell else (out,), g)))
+
+    loss()
+    dx = cell.backward(*g)
+    analytic = {k: v.copy() for k, v in cell.grads.items()}
+    d_state = cell.grad_state_in if cls is LSTMCell else (cell.grad_state_in,)
+    assert rel_error(dx, numerical_gradient(loss, x)) <= 1e-7
+    for key in cell.params:
+        assert rel_error(analytic[key], numerical_gradient(loss, cell.params[key])) <= 1e-7, key
+    for ds, s in zip(d_state, state):
+        assert rel_error(ds, numerical_gradient(loss, s)) <= 1e-7
+
+
+def test_rnn_cell_stepping_equals_the_whole_sequence():
+    seq, cell = RNN(3, 4, nonlinearity="relu", seed=2), RNNCell(3, 4, nonlinearity="relu", seed=9)
+    cell.load_state_dict(seq.state_dict())
+    x = np.random.default_rng(0).standard_normal((6, 2, 3))
+    outputs, h_T = seq.forward(x)
+    h = None
+    for t in range(6):
+        h = cell.forward(x[t], h)
+        np.testing.assert_allclose(h, outputs[t], atol=1e-15)
+    np.testing.assert_allclose(h, h_T, atol=1e-15)
+    assert repr(cell) == "RNNCell(3, 4, nonlinearity='relu')"
+
+
 def test_torch_recurrent_round_trip_and_bad_type():
     ours = LSTM(3, 4, seed=0)
     theirs = torch_recurrent(ours)
@@ -86,7 +147,7 @@ def test_torch_recurrent_round_trip_and_bad_type():
     back.load_state_dict(from_torch_names(theirs.state_dict()))
     for key in ours.params:
         np.testing.assert_array_equal(back.params[key], ours.params[key])
-    with pytest.raises(TypeError, match="RNN, LSTM or LSTMCell"):
+    with pytest.raises(TypeError, match="RNN, LSTM, RNNCell or LSTMCell, got SequenceClassifier"):
         torch_recurrent(SequenceClassifier("rnn", 2, 3, 2))
 
 
@@ -144,7 +205,8 @@ def test_sequence_classifier_matches_torch():
 
 
 def test_parameters_have_torch_shapes_and_init_bounds():
-    for layer, gates in ((RNN(5, 7, seed=0), 1), (LSTM(5, 7, seed=0), 4), (LSTMCell(5, 7, seed=0), 4)):
+    for layer, gates in ((RNN(5, 7, seed=0), 1), (LSTM(5, 7, seed=0), 4), (RNNCell(5, 7, seed=0), 1),
+                         (LSTMCell(5, 7, seed=0), 4)):
         shapes = {k: v.shape for k, v in layer.params.items()}
         assert shapes == {"weight_ih": (gates * 7, 5), "weight_hh": (gates * 7, 7),
                           "bias_ih": (gates * 7,), "bias_hh": (gates * 7,)}
@@ -170,7 +232,7 @@ def test_wrong_shapes_raise_clear_errors():
         rnn.forward(np.zeros((5, 4)))
     with pytest.raises(ValueError, match=r"LSTM expected input of shape \(T, N, 4\).*got \(5, 2, 3\)"):
         lstm.forward(np.zeros((5, 2, 3)))
-    with pytest.raises(ValueError, match=r"got \(0, 2, 4\)"):
+    with pytest.raises(ValueError, match=r"RNN expected input of shape \(T, N, 4\) with T ≥ 1, got \(0, 2, 4\)"):
         rnn.forward(np.zeros((0, 2, 4)))
     with pytest.raises(ValueError, match=r"RNN state expected input of shape \(N, H\) = \(2, 3\), got \(1, 2, 3\)"):
         rnn.forward(np.zeros((5, 2, 4)), np.zeros((1, 2, 3)))
@@ -181,7 +243,8 @@ def test_wrong_shapes_raise_clear_errors():
     with pytest.raises(RuntimeError, match="before forward"):
         RNN(4, 3).backward(np.zeros((5, 2, 3)))
     rnn.forward(np.zeros((5, 2, 4)))
-    with pytest.raises(ValueError, match=r"backward grad_outputs expected input of shape \(5, 2, 3\), got \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"RNN backward expected a gradient of shape \(5, 2, 3\) "
+                                         r"\(the shape of its output\), got \(2, 3\)"):
         rnn.backward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"LSTMCell expected input of shape \(N, 4\), got \(5, 2, 4\)"):
         cell.forward(np.zeros((5, 2, 4)))
@@ -195,6 +258,83 @@ def test_wrong_shapes_raise_clear_errors():
         SequenceClassifier("lstm", 4, 3, 2).forward(np.zeros((2, 5)))
     with pytest.raises(ValueError, match="cell must be 'rnn' or 'lstm'"):
         SequenceClassifier("gru", 4, 3, 2)
+
+
+def test_backward_before_forward_and_wrong_gradients_are_refused():
+    for layer in (RNN(4, 3), LSTM(4, 3), RNNCell(4, 3), LSTMCell(4, 3)):
+        name = type(layer).__name__
+        with pytest.raises(RuntimeError, match=f"{name}.backward called before forward: call forward first"):
+            layer.backward(np.zeros((2, 3)))
+    x, good = np.zeros((5, 2, 4)), np.zeros((2, 3))
+    rnn, lstm = RNN(4, 3), LSTM(4, 3)
+    rnn.forward(x)
+    lstm.forward(x)
+    for call, match in [
+        (lambda: rnn.backward(np.zeros((5, 2, 4))), r"RNN backward expected a gradient of shape \(5, 2, 3\)"),
+        (lambda: rnn.backward(None, np.zeros(3)), r"RNN state backward expected a gradient of shape \(2, 3\)"),
+        (lambda: lstm.backward(np.zeros((1, 2, 3))), r"LSTM backward expected a gradient of shape \(5, 2, 3\)"),
+        (lambda: lstm.backward(None, (good, np.zeros((3, 2)))), r"LSTM state c backward expected .* \(2, 3\)"),
+        (lambda: lstm.backward(None, (np.zeros((2, 1)), None)), r"LSTM state h backward expected .* \(2, 3\)"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            call()
+    with pytest.raises(TypeError, match="LSTM state h backward expected a numeric numpy array, got str"):
+        lstm.backward(None, ("abc", None))
+    with pytest.raises(TypeError, match=r"grad_state must be a tuple \(dh, dc\)"):
+        lstm.backward(None, good)
+    cell = RNNCell(4, 3)
+    cell.forward(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match=r"RNNCell state backward expected a gradient of shape \(2, 3\)"):
+        cell.backward(np.zeros((1, 2, 3)))
+    with pytest.raises(ValueError, match=r"RNNCell expected input of shape \(N, 4\), got \(5, 2, 4\)"):
+        cell.forward(x)
+
+
+def test_a_refused_forward_keeps_what_the_last_forward_kept():
+    lstm = LSTM(4, 3, seed=0)
+    x = np.random.default_rng(0).standard_normal((5, 2, 4))
+    lstm.forward(x)
+    with pytest.raises(ValueError, match="LSTM state c expected"):
+        lstm.forward(np.zeros((7, 6, 4)), (np.zeros((6, 3)), np.zeros((2, 3))))
+    assert lstm.backward(np.ones((5, 2, 3))).shape == (5, 2, 4)
+
+
+@pytest.mark.parametrize("cls", [RNN, LSTM, RNNCell, LSTMCell])
+def test_an_empty_batch_flows_forward_and_backward(cls):
+    layer = cls(4, 3, seed=0)
+    step = cls in (RNNCell, LSTMCell)
+    x = np.zeros((0, 4) if step else (5, 0, 4))
+    out = layer.forward(x)
+    if step:
+        states = out if cls is LSTMCell else (out,)
+        assert all(s.shape == (0, 3) for s in states)
+        dx = layer.backward(*states)
+    else:
+        outputs, final = out
+        states = final if cls is LSTM else (final,)
+        assert outputs.shape == (5, 0, 3) and all(s.shape == (0, 3) for s in states)
+        dx = layer.backward(np.ones_like(outputs), tuple(states) if cls is LSTM else final)
+        assert layer.dh_norms.shape == (5,) and not layer.dh_norms.any()
+    assert dx.shape == x.shape
+    d_state = layer.grad_state_in if cls in (LSTM, LSTMCell) else (layer.grad_state_in,)
+    assert all(d.shape == (0, 3) for d in d_state)
+    assert set(layer.grads) == set(layer.params)
+    for key, value in layer.params.items():
+        assert layer.grads[key].shape == value.shape and not layer.grads[key].any(), key
+
+
+def test_empty_batch_in_the_sequence_classifier_and_sizes_refused():
+    model = SequenceClassifier("lstm", 4, 3, 2, seed=0)
+    assert model.forward(np.zeros((0, 5, 4))).shape == (0, 2)
+    assert model.backward(np.zeros((0, 2))).shape == (0, 5, 4)
+    with pytest.raises(ValueError, match=r"\(N, T, 4\) \(batch-major\) with T ≥ 1, got \(3, 0, 4\)"):
+        model.forward(np.zeros((3, 0, 4)))
+    with pytest.raises(ValueError, match=r"LSTM expected input of shape \(T, N, 4\) with T ≥ 1, got \(0, 2, 4\)"):
+        LSTM(4, 3).forward(np.zeros((0, 2, 4)))
+    for make, bad in [(RNN, (0, 3)), (LSTM, (4, -1)), (RNNCell, (True, 3)), (LSTMCell, (4, 2.5)),
+                      (RNNCell, (4, np.int64(0)))]:
+        with pytest.raises(ValueError, match="must be a positive integer"):
+            make(*bad)
 
 
 def test_only_the_final_state_gradient():
@@ -304,6 +444,13 @@ def test_memory_cell_rejects_bad_signals():
         memory_cell_trace([1.7, 0.0], write=[1, 0], keep=[1], read=[0, 1])
     with pytest.raises(ValueError, match=r"the write gate must lie in \[0, 1\], got values 0..2"):
         memory_cell_trace([1.7, 0.0], write=[2, 0], keep=[1, 1], read=[0, 1])
+    # NaN compares False with everything, so a.min() < 0 or a.max() > 1 would let it through
+    with pytest.raises(ValueError, match=r"the keep gate must not hold NaN or infinite values, got \[1.0, nan\]"):
+        memory_cell_trace([1.7, 0.0], write=[1, 0], keep=[1, np.nan], read=[0, 1])
+    with pytest.raises(ValueError, match="the read gate must not hold NaN"):
+        lstm_cell_trace([1.7, 0.0], write=[1, 0], keep=[1, 1], read=[np.nan, np.nan])
+    with pytest.raises(ValueError, match=r"inputs must not hold NaN or infinite values, got \[inf, 0.0\]"):
+        memory_cell_trace([np.inf, 0.0], write=[1, 0], keep=[1, 1], read=[0, 1])
 
 
 def _torch_clip(grads, max_norm):
@@ -420,3 +567,16 @@ def test_gate_biases_and_a_short_memory_task_is_learned():
     history = fit(model, SoftmaxCrossEntropy(), AdaGrad(model, lr=0.1), X, y, epochs=15, progress=False)
     assert history.epoch_loss[-1] < 0.1 * history.epoch_loss[0]
     assert accuracy(model, X_test, y_test) == 1.0
+
+
+def test_the_lstm_benchmark_runs_both_sides_on_one_thread_and_restores_torch():
+    from dlteach.bench import recurrent
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        (row,) = recurrent.rows()
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
+    assert row.goal == "≤ 1.5×" and "1 thread" in row.what and "vs torch.nn.LSTM" in row.measured

@@ -18,6 +18,7 @@ import re
 import struct
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -29,6 +30,7 @@ import psutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import dlteach
 import dlteach.models
@@ -54,8 +56,8 @@ def explorer_classes() -> list[type[Explorer]]:
 EXPLORERS = explorer_classes()
 UPDATES = 1000
 RSS_TOLERANCE = 16 * 2**20  # bytes; one leaked figure per update would be gigabytes
-EXTREMES = {"lr": 100.0, "learning_rate": 100.0, "batch_size": 1,
-            "length": 200, "seq_len": 200, "sequence_length": 200}
+EXTREMES = {"lr": max, "learning_rate": max, "batch_size": min,  # the end of a control's range that stresses most
+            "length": max, "seq_len": max, "sequence_length": max}
 
 
 def control_values(control: W.ValueWidget) -> list:
@@ -137,18 +139,26 @@ def test_a_thousand_updates_leave_figures_and_memory_flat(cls):
     assert grown < RSS_TOLERANCE, f"memory grew by {grown / 2**20:.1f} MB over {cycles * len(cycle)} updates"
 
 
-EXTREME_CASES = [pytest.param(cls, key, value, id=f"{cls.__name__}-{key}={value}")
-                 for cls in EXPLORERS for key, value in EXTREMES.items()
-                 if key in inspect.signature(cls.__init__).parameters]
+EXTREME_CASES = [pytest.param(cls, key, id=f"{cls.__name__}-{key}")
+                 for cls in EXPLORERS for key in EXTREMES if key in inspect.signature(cls.__init__).parameters]
 
 
-@pytest.mark.parametrize(("cls", "key", "value"), EXTREME_CASES)
-def test_extreme_control_values_give_a_message(cls, key, value):
-    """The update and every action (training buttons) return a message, never raise
-    (RuntimeWarnings from dlteach are errors too: overflow must be handled)."""
+@pytest.mark.parametrize(("cls", "key"), EXTREME_CASES)
+def test_extreme_control_values_give_a_message(cls, key):
+    """At the stressful end of a control's range, the update and every action (training buttons)
+    return a message, never raise (RuntimeWarnings from dlteach are errors too: overflow must be handled)."""
     explorer = build(cls)
+    control = explorer.controls()[key]
+    value = EXTREMES[key](control_values(control)[:-1])  # the range's ends and options, not the current value
+    control.close()
     messages = [explorer.update(**{key: value})]
-    messages += [action(lambda fraction, text="": None) for action in explorer.actions().values()]
+    for action in explorer.actions().values():
+        result = action(lambda fraction, text="": None)
+        if inspect.isgenerator(result):  # stepwise work (live training): run it to the end
+            for _ in result:
+                pass
+            result = explorer.message
+        messages.append(result)
     assert all(m is None or isinstance(m, str) for m in messages), messages
     assert explorer.png().startswith(b"\x89PNG")
 
@@ -258,11 +268,13 @@ def recurrent(layer, state_shapes):
     return case
 
 
-def lstm_cell(draw):
-    N, i, h = draw(sizes), draw(sizes), draw(sizes)
-    want = rf"\(N, {i}\)"
-    return Case(lambda s: nn.LSTMCell(i, h, seed=0).forward(rand(s)), (N, i), ((N, h), (N, h)),
-                [((N, i + 1), want), ((1, N, i), want)])
+def cell(layer, state_shapes):
+    def case(draw):
+        N, i, h = draw(sizes), draw(sizes), draw(sizes)
+        want = rf"\(N, {i}\)"
+        return Case(lambda s: layer(i, h, seed=0).forward(rand(s)), (N, i), state_shapes(N, h),
+                    [((N, i + 1), want), ((1, N, i), want)])
+    return case
 
 
 def cross_entropy(draw):
@@ -283,11 +295,12 @@ CASES = {
     "Linear": linear, "Sequential": sequential, "Flatten": flatten,
     "Sigmoid": elementwise(lambda draw: nn.Sigmoid()), "Tanh": elementwise(lambda draw: nn.Tanh()),
     "ReLU": elementwise(lambda draw: nn.ReLU()),
-    "Dropout": elementwise(lambda draw: nn.Dropout(draw(st.sampled_from([0.0, 0.5, 1.0])), seed=0)),
+    "Dropout": elementwise(lambda draw: nn.Dropout(draw(st.sampled_from([0.0, 0.5, 0.9])), seed=0)),
     "Conv2d": conv2d, "MaxPool2d": pooling(nn.MaxPool2d), "AvgPool2d": pooling(nn.AvgPool2d),
     "L2Pool2d": pooling(nn.L2Pool2d), "Subsampling": subsampling, "LocalContrastNorm": contrast_norm,
     "RNN": recurrent(nn.RNN, lambda N, h: (N, h)), "LSTM": recurrent(nn.LSTM, lambda N, h: ((N, h), (N, h))),
-    "LSTMCell": lstm_cell, "SoftmaxCrossEntropy": cross_entropy, "MSELoss": mse,
+    "RNNCell": cell(nn.RNNCell, lambda N, h: (N, h)), "LSTMCell": cell(nn.LSTMCell, lambda N, h: ((N, h), (N, h))),
+    "SoftmaxCrossEntropy": cross_entropy, "MSELoss": mse,
 }
 
 
@@ -308,6 +321,102 @@ def test_layer_shapes(name, data):
         message = str(error.value)
         assert re.search(expected, message), f"{name}: {message!r} does not name the expected {expected!r}"
         assert str(shape) in message, f"{name}: {message!r} does not name the actual shape {shape}"
+
+
+# -- dense layers, losses and their models: any array in, the right shape or our error out --------
+OUR_WORDING = re.compile(r"expected (input of shape|a numeric numpy array|a gradient of shape|values in \[0, 1\]|"
+                         r"prediction and target of the same shape|logits of shape)")
+NOT_ARRAYS = [None, "x", 3.0, [[1.0, 2.0], [3.0]], ["a"], np.array([1 + 1j]), np.array(["a"]), np.array([None])]
+ELEMENTS = {"float64": st.floats(-1e3, 1e3) | st.just(np.nan), "float32": st.floats(-1e3, 1e3, width=32),
+            "int64": st.integers(-3, 3), "bool": st.booleans()}
+any_shape = st.lists(st.integers(0, 4), max_size=4).map(tuple)  # N = 0 and 0-D included
+
+
+def any_input(draw, valid_shapes=any_shape):
+    """An array of any numeric dtype, of a valid shape or any shape, or something that is no numeric array."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.sampled_from(NOT_ARRAYS))
+    dtype = draw(st.sampled_from(sorted(ELEMENTS)))
+    shape = draw(st.one_of(valid_shapes, any_shape))
+    return draw(hnp.arrays(dtype, shape, elements=ELEMENTS[dtype]))
+
+
+def rows(width):
+    return st.tuples(st.integers(0, 4), st.just(width))
+
+
+def batch_of(width, out):
+    return lambda shape: (shape[0], out) if len(shape) == 2 and shape[1] == width else None
+
+
+DENSE = {  # name: (make, valid input shapes, output shape for an input shape or None if it must be refused)
+    "Linear": (lambda: nn.Linear(3, 2, seed=0), rows(3), batch_of(3, 2)),
+    "Sigmoid": (nn.Sigmoid, any_shape, lambda shape: shape),
+    "Tanh": (nn.Tanh, any_shape, lambda shape: shape),
+    "ReLU": (nn.ReLU, any_shape, lambda shape: shape),
+    "Dropout": (lambda: nn.Dropout(0.5, seed=0), any_shape, lambda shape: shape),
+    "Dropout (eval)": (lambda: nn.Dropout(0.5, seed=0).eval(), any_shape, lambda shape: shape),
+    "MLP": (lambda: dlteach.models.MLP([3, 4, 2], "relu", seed=0), rows(3), batch_of(3, 2)),
+    "Autoencoder": (lambda: dlteach.models.Autoencoder(3, 2, tied=True, seed=0), rows(3), batch_of(3, 3)),
+    "RBM": (lambda: dlteach.models.RBM(3, 2, seed=0), rows(3), batch_of(3, 2)),  # values must lie in [0, 1]
+}
+
+
+def refused_in_our_words(run, must_refuse: bool):
+    """``run()``'s result, or None when it raised a TypeError/ValueError in our words (and was meant to)."""
+    try:
+        return run()
+    except (TypeError, ValueError) as error:
+        assert must_refuse or "values in [0, 1]" in str(error), f"refused a valid input: {error!r}"
+        assert OUR_WORDING.search(str(error)), f"not our wording: {error!r}"
+        return None
+
+
+@pytest.mark.parametrize("name", sorted(DENSE))
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_dense_layers_give_the_right_shape_or_our_error_for_any_array(name, data):
+    make, valid_shapes, out_shape = DENSE[name]
+    layer, x = make(), any_input(data.draw, valid_shapes)
+    expected = out_shape(x.shape) if isinstance(x, np.ndarray) and x.dtype.kind in "fiub" else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from numpy either
+        out = refused_in_our_words(lambda: layer.forward(x), expected is None)
+        if out is None or name == "RBM":  # the RBM has no backward pass
+            return
+        assert out.shape == expected
+        assert layer.backward(np.ones(out.shape)).shape == x.shape
+        for key, owner, param in layer.named_parameters():
+            grad = owner.grads[param]
+            assert grad.shape == owner.params[param].shape and (x.size or not grad.any()), key
+        wrong = data.draw(any_shape.filter(lambda shape: shape != out.shape), label="wrong gradient shape")
+        with pytest.raises(ValueError, match=r"backward expected a gradient of shape"):
+            layer.backward(np.ones(wrong))
+
+
+@pytest.mark.parametrize("name", ["SoftmaxCrossEntropy", "MSELoss"])
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_losses_give_a_number_or_our_error_for_any_array(name, data):
+    y = any_input(data.draw, st.tuples(st.integers(0, 4), st.integers(1, 4)))
+    shape = np.shape(y) if isinstance(y, np.ndarray) else ()
+    if name == "MSELoss":
+        target = np.zeros(data.draw(st.one_of(st.just(shape), any_shape), label="target shape"))
+        valid = target.shape == shape
+    else:
+        n, classes = (shape + (0, 0))[:2]
+        labels = np.arange(n) % max(classes, 1)
+        target = labels if data.draw(st.booleans(), label="labels") else np.eye(max(classes, 1))[labels]
+        valid = len(shape) == 2 and classes >= 1
+    valid &= isinstance(y, np.ndarray) and y.dtype.kind in "fiub"
+    loss = getattr(nn, name)()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = refused_in_our_words(lambda: loss.forward(y, target), not valid)
+        if value is None:
+            return
+        assert isinstance(value, float) and (value == 0.0 if y.size == 0 else value >= 0 or math.isnan(value))
+        assert loss.backward().shape == shape
 
 
 # -- the IDX parser and the MNIST cache ----------------------------------------------------

@@ -1,6 +1,7 @@
 """MLP, the training loop, optimiser schedules and penalties, Dropout: gradient checks and torch parity."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from dlteach.nn import MSELoss, SoftmaxCrossEntropy
 from dlteach.optim import SGD
 from dlteach.torch_ref import copy_to_torch, grads_of, torch_mlp
 from dlteach.train import History, TrainingDiverged, accuracy, evaluate, fit, predict
+from dlteach.widgets.base import ControlError
 
 
 # -- MLP ---------------------------------------------------------------------
@@ -52,6 +54,11 @@ def test_mlp_is_seeded_and_rejects_bad_sizes():
     assert "MLP(" in repr(a) and "Linear(2, 3)" in repr(a)
     with pytest.raises(ValueError, match="at least two positive integers"):
         MLP([5])
+    for sizes, wrong in [([4, True, 3], r"sizes\[1\] must be a positive integer, got True"),
+                         ([4, 2.5, 3], r"sizes\[1\] must be a positive integer, got 2.5"),
+                         ([0, 3], r"sizes\[0\] must be a positive integer, got 0")]:
+        with pytest.raises(ValueError, match=wrong):
+            MLP(sizes)
     with pytest.raises(ValueError, match="activation must be one of"):
         MLP([2, 2], activation="softplus")
 
@@ -157,10 +164,49 @@ def test_callback_can_stop_training():
 def test_divergence_raises_with_a_clear_message():
     model, loss, _, X, y = _xor_setup()
     X = X * 1e3
-    with pytest.raises(TrainingDiverged, match=r"loss became (nan|inf) at update \d+ \(epoch \d+ of 50\).*"
-                                               r"learning rate 1e\+06 is probably too large"):
+    with pytest.raises(TrainingDiverged, match=r"loss became \S+ at update \d+ \(epoch \d+ of 50\), up from "
+                                               r"[\d.]+ at update 1.*learning rate 1e\+06 is probably too large"):
         fit(model, MSELoss(), SGD(model, lr=1e6), X, np.eye(2)[y], epochs=50, batch_size=10, progress=False)
     assert issubclass(TrainingDiverged, FloatingPointError)
+
+
+def test_a_loss_a_million_times_its_start_is_divergence_though_finite():
+    """L8: η = 10⁶ takes the loss to ~1e128 without overflowing; fit stops at the first loss above
+    10⁶ · max(1, first loss) instead of training on, and says so."""
+    model, loss, _, X, y = _xor_setup()
+    with pytest.raises(TrainingDiverged) as error:
+        fit(model, loss, SGD(model, lr=1e6), X, y, epochs=50, progress=False)
+    value, update = re.search(r"loss became (\S+) at update (\d+)", str(error.value)).groups()
+    assert 1e6 < float(value) < 1e300 and int(update) > 1
+    model, loss, _, X, y = _xor_setup()  # a loss that starts above 10⁶ and falls is no divergence
+    h = fit(model, MSELoss(), SGD(model, lr=0.01), X, np.eye(2)[y] * 2e3, epochs=2, progress=False)
+    assert h.update_loss[0] > 1e6 and len(h.update_loss) == 8 and h.update_loss[-1] < h.update_loss[0]
+
+
+def test_bad_data_is_named_before_any_update():
+    model, loss, opt, X, y = _xor_setup()
+    before = model.state_dict()
+    X_nan = X.copy()
+    X_nan[37, 1] = np.nan
+    with pytest.raises(ValueError, match=r"the data X holds NaN or infinite values, first in row 37 of 100"):
+        fit(model, loss, opt, X_nan, y, progress=False)
+    targets = np.eye(2)[y]
+    targets[5, 0] = -np.inf
+    with pytest.raises(ValueError, match="data y holds NaN or infinite values, first in row 5"):
+        fit(model, MSELoss(), opt, X, targets, progress=False)
+    with pytest.raises(ValueError, match="data X_val holds NaN or infinite values, first in row 37"):
+        fit(model, loss, opt, X, y, validation=(X_nan, y), progress=False)
+    for labels, name, row, label in [(np.where(np.arange(100) == 61, 2, y), "y", 61, 2),
+                                     (np.where(np.arange(100) == 8, -1, y), "y", 8, -1)]:
+        with pytest.raises(ValueError, match=rf"labels must lie in 0..1 \(the model outputs 2 classes\), "
+                                             rf"got {label} in row {row} of {name}"):
+            fit(model, loss, opt, X, labels, batch_size=10, progress=False)
+    with pytest.raises(ValueError, match="got 7 in row 0 of y_val"):
+        fit(model, loss, opt, X, y, validation=(X, np.full(100, 7)), progress=False)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])  # nothing was trained on the bad data
+    X_big = np.full_like(X, 1e308)  # its sum overflows, yet every value is finite: it trains
+    assert len(fit(model, loss, opt, X_big, y, epochs=1, progress=False).update_loss) == 4
 
 
 def test_fit_rejects_bad_arguments():
@@ -366,9 +412,13 @@ def test_dropout_is_seeded_keeps_float32_and_checks_p():
     a, b = Dropout(0.5, seed=3), Dropout(0.5, seed=3)
     np.testing.assert_array_equal(a.forward(x), b.forward(x))
     assert a.forward(x).dtype == np.float32
-    assert not Dropout(1.0, seed=0).forward(x).any() and np.array_equal(Dropout(0.0).forward(x), x)
-    with pytest.raises(ValueError, match=r"p must be in \[0, 1\], got 1.5"):
-        Dropout(1.5)
+    assert np.array_equal(Dropout(0.0).forward(x), x)
+    for p in (1.5, 1.0, -0.1, np.nan):
+        with pytest.raises(ValueError, match=rf"dropout probability p must be a number in \[0, 1\), got {p}"):
+            Dropout(p)
+    for p in (True, "0.5", None):
+        with pytest.raises(TypeError, match="dropout probability p must be a number"):
+            Dropout(p)
 
 
 # -- lesson 4: the lecture network, backprop trace, BP flowchart, explorers ----------
@@ -426,7 +476,8 @@ def test_backprop_explorer_messages_at_extremes():
     assert "flowchart stops after 27 update(s)" in e.update(steps=100)
     assert "Reached the maximum of 3 iterations" in e.update(steps=3)
     assert "saturated" in e.update(x1=3.0, x2=-3.0, lr=0.01, steps=300)
-    assert "must be positive" in e.update(lr=0.0)
+    with pytest.raises(ControlError, match="lr must be between 0.01 and 100, got 0.0"):
+        e.update(lr=0.0)
     for lr in (0.01, 100.0):
         for steps in (0, 300):
             msg = e.update(lr=lr, steps=steps, x1=-3.0, x2=3.0, t1=1.0, t2=0.0, tolerance=1e-5)
@@ -442,12 +493,14 @@ def test_gradient_flow_explorer_messages_at_extremes():
     assert e.message.startswith("Vanishing")  # sigmoid, 10 layers, default weights
     assert e.update(activation="relu", gain=np.sqrt(6)) == ""
     assert e.update(gain=6.0).startswith("Exploding")
-    assert "positive" in e.update(gain=0.0)
+    with pytest.raises(ControlError, match="gain must be between 0.25 and 6, got 0.0"):
+        e.update(gain=0.0)
     for activation in ("sigmoid", "tanh", "relu"):
         for depth, width, gain in [(1, 8, 0.25), (30, 32, 6.0), (30, 8, 0.25)]:
             assert isinstance(e.update(activation=activation, depth=depth, width=width, gain=gain), str)
     assert isinstance(e.update(depth=30, width=128, gain=6.0), str)  # the largest network the sliders allow
-    assert "activation must be one of" in e.update(activation="softplus")
+    with pytest.raises(ControlError, match="activation must be one of"):
+        e.update(activation="softplus")
     e.update(activation="relu")
     assert set(e.controls()) == set(e.state)
 

@@ -1,6 +1,7 @@
 """The lesson 5–6 explorers (mini-batches, deep vs fat, universality), driven without a browser."""
 
 import math
+import re
 
 import ipywidgets as W
 import numpy as np
@@ -11,7 +12,8 @@ from dlteach.models import MLP
 from dlteach.nn import functional as F
 from dlteach.train import History, TrainingDiverged
 from dlteach.widgets import deep_vs_fat
-from dlteach.widgets.deep_vs_fat import (MAX_DEPTH, MAX_WIDTH, DeepVsFatExplorer, Trained, deep_sizes, fat_width,
+from dlteach.widgets.base import ControlError
+from dlteach.widgets.deep_vs_fat import (MAX_DEPTH, MAX_WIDTH, DeepVsFatExplorer, deep_sizes, fat_width,
                                          make_data, parameter_count, train_net)
 from dlteach.widgets.minibatch import N, START, MiniBatchExplorer, line_data, line_surface, train_line
 from dlteach.widgets.universality import (MAX_NEURONS, TARGETS, UniversalityExplorer, X_GRID, max_error,
@@ -79,17 +81,20 @@ def test_minibatch_explorer_trains_only_on_the_button():
 
 def test_minibatch_explorer_extremes_give_messages():
     e = MiniBatchExplorer(epochs=2)
-    assert "from 1 to N = 200" in e.update(batch_size=0)
-    assert "from 1 to N = 200" in e.update(batch_size=201)
-    assert "from 1 to N = 200" in e.train()
-    assert "must be positive" in e.update(batch_size=1, lr=0.0)
-    message = e.update(lr=1.0)
+    for changes, says in (({"batch_size": 0}, "batch_size must be between 1 and 200, got 0"),
+                          ({"batch_size": 201}, "batch_size must be between 1 and 200, got 201"),
+                          ({"lr": 0.0}, "lr must be one of")):
+        with pytest.raises(ControlError, match=says):
+            e.update(**changes)
+    message = e.update(batch_size=1, lr=1.0)
     assert "Not trained yet" in message
     message = e.train()
     assert "diverged" in message and "smaller" in message
-    assert "The loss went up, from 3.17" in e.update(batch_size=10)
+    assert "diverged" in e.update(batch_size=10)
     e.update(batch_size=1)
-    assert e.update(target_loss=1e-3).startswith("Batch size 1")
+    assert e.update(target_loss=0.1).startswith("Batch size 1")
+    for target in (0.175, 0.2):  # the lesson's targets are on the slider, exactly
+        assert f"L ≤ {target:g} first" in e.update(lr=0.1, target_loss=target) or "Not trained" in e.message
     e.update(lr=0.1, epochs=1, batch_size=200)
     assert "L never got down to" in e.train()
     assert e.png().startswith(b"\x89PNG")
@@ -115,22 +120,73 @@ def test_fat_width_matches_the_budget():
 def test_deep_vs_fat_counts_live_and_trains_on_the_button():
     e = DeepVsFatExplorer(depth=3, width=6, epochs=20, data="moons")
     # 3·6 + 7·6 + 7·6 + 7·2 = 116 against one layer of 23: 3·23 + 24·2 = 117
-    assert "Parameters: 116 thin + tall, 117 fat + short" in e.message and "Train both" in e.message
+    assert "Parameters: 116 thin + tall, 117 fat + short" in e.message and "▶ train" in e.message
     assert "1 × 23" in e.ax_fat.get_title()
     message = e.train()
-    assert "Test accuracy: thin + tall" in message
-    runs = dict(e.runs)
-    assert "Parameters: 149 thin + tall" in e.update(width=7) and e.runs == runs   # counts follow, no training
-    assert "Test accuracy" in e.update(width=6)                                        # back to the cached run
+    assert message.startswith("After 20 of 20 epochs: test accuracy thin + tall")
+    assert e.nets[0].epochs == 20 and len(e.loss_deep.get_ydata()) == 20
+    message = e.update(width=7)  # counts follow; the nets start again
+    assert "Parameters: 149 thin + tall" in message and "start again from scratch" in message
+    assert e.nets[0].epochs == 0
+
+
+def test_deep_vs_fat_trains_step_by_step_and_pauses():
+    e = DeepVsFatExplorer(depth=2, width=8, epochs=30, data="moons", lr=0.1)
+    e.step()
+    assert e.nets[0].epochs == e.nets[1].epochs == 1 and e.message.startswith("After 1 of 30 epochs")
+    steps = e.training()
+    next(steps)
+    assert e.nets[0].epochs == 2
+    e.update(lr=0.05)  # mid-training: η takes effect at the next epoch, the nets go on
+    next(steps)
+    assert e.nets[0].epochs == 3 and e.nets[0].optimizer.lr == 0.05
+    e.update(depth=3)  # mid-training: a new architecture, so new nets, and training stops
+    assert list(steps) == [] and e.nets[0].epochs == 0 and "depth changed" in e.message
+
+
+def test_deep_vs_fat_memory_stays_flat_over_many_settings():
+    import tracemalloc
+
+    e = DeepVsFatExplorer(epochs=10, data="moons")
+    tracemalloc.start()
+    for width in range(1, 60):
+        e.update(width=width, epochs=10 + 10 * (width % 5))
+    size, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert size < 5e6  # no picture or net is kept per setting
+
+
+def test_deep_vs_fat_clicks_add_and_remove_training_points():
+    e = DeepVsFatExplorer(data="moons")
+    X, y = e.training_set()
+    n = len(X)
+    e.clicked(0.5, 0.25)
+    X, y = e.training_set()
+    assert len(X) == n + 1 and y[-1] == 0 and tuple(X[-1]) == (0.5, 0.25)
+    e.update(click="add class 1 (red)")
+    e.clicked(-0.5, 0.75)
+    assert e.training_set()[1][-1] == 1
+    e.update(click="remove")
+    e.clicked(0.5, 0.25)
+    assert len(e.training_set()[0]) == n + 1 and (0.5, 0.25) not in map(tuple, e.training_set()[0])
+    e.update(click="add class 2 (green)")
+    assert "moons has 2 classes" in e.clicked(0.0, 0.0)
+
+
+def test_deep_vs_fat_ties_and_sigmoid_advice():
+    e = DeepVsFatExplorer(depth=2, width=8, epochs=60, data="moons", lr=0.1)
+    e.train()
+    assert "a tie" in e.message or abs(e.nets[0].test_accuracy - e.nets[1].test_accuracy) >= 0.005
+    e.nets[1].test_accuracy = e.nets[0].test_accuracy
+    assert "a tie" in e._message(2, 8, 100, 100)
+    e = DeepVsFatExplorer(depth=8, width=10, epochs=20, activation="sigmoid", lr=0.02)
+    assert "Through 8 sigmoid layers the thin + tall net's gradient vanishes" in e.train()
 
 
 @pytest.mark.parametrize("changes, expected", [
     ({"depth": 1}, "same shape"),
-    ({"width": 1}, "single number"),
+    ({"width": 1}, "Parameters"),
     ({"depth": MAX_DEPTH, "width": MAX_WIDTH}, "Parameters: 29,442 thin + tall"),
-    ({"depth": 0}, "depth must be a whole number from 1 to 8"),
-    ({"width": 65}, "width must be a whole number from 1 to 64"),
-    ({"lr": -1.0}, "must be positive"),
     ({"data": "3 spirals", "depth": 2}, "Parameters:"),
 ])
 def test_deep_vs_fat_extremes_give_messages(changes, expected):
@@ -138,21 +194,26 @@ def test_deep_vs_fat_extremes_give_messages(changes, expected):
     assert expected in e.update(**changes)
 
 
-def test_deep_vs_fat_failed_training_is_a_message(monkeypatch):
+@pytest.mark.parametrize("changes, says", [
+    ({"depth": 0}, "depth must be between 1 and 8, got 0"),
+    ({"width": 65}, "width must be between 1 and 64, got 65"),
+    ({"lr": -1.0}, "lr must be one of"),
+    ({"data": [1, 2]}, "data must be one of"),
+])
+def test_deep_vs_fat_refuses_what_its_controls_cannot_hold(changes, says):
+    e = DeepVsFatExplorer()
+    with pytest.raises(ControlError, match=re.escape(says)):
+        e.update(**changes)
+
+
+def test_deep_vs_fat_failed_training_is_a_message():
     e = DeepVsFatExplorer(depth=2, width=8, epochs=10, lr=1.0, activation="relu")
-    assert "The thin + tall net learned nothing (training accuracy at chance, 50%)" in e.train()
-
-    flat = History(epoch_loss=[0.69, 0.69])  # what training at chance looks like
-    monkeypatch.setattr(deep_vs_fat, "train_net", lambda *args, **kwargs: Trained(None, flat, 0.5, 0.5))
-    assert e.update(lr=0.5).startswith("Parameters")
-    assert e.train().startswith("Neither net learned: both are at chance on their own training data (50%).")
-
-    def blow_up(*args, **kwargs):
-        raise TrainingDiverged("training diverged: the loss became nan at update 3")
-    monkeypatch.setattr(deep_vs_fat, "train_net", blow_up)
-    assert "Press 'Train both'" in e.update(lr=0.25)
-    assert e.train().startswith("The deep net diverged. training diverged: the loss became nan at update 3 "
-                                "Lower the learning rate")
+    message = e.train()
+    assert "diverged" in message or "still at chance" in message or "jumped up" in message
+    e = DeepVsFatExplorer(depth=2, width=8, epochs=10, lr=0.02)
+    e._build()
+    e.nets[0].epoch = lambda *args: (_ for _ in ()).throw(TrainingDiverged("the loss became nan at update 3."))
+    assert e.step().startswith("The thin + tall net diverged. the loss became nan at update 3. Lower η")
 
 
 def test_train_net_is_seeded_and_beats_chance():
@@ -186,9 +247,9 @@ def test_more_neurons_fit_better():
 def test_universality_explorer_extremes():
     e = UniversalityExplorer()
     assert "One neuron" in e.update(n=1)
-    assert "between 1 and 60" in e.update(n=0)
-    assert "between 1 and 60" in e.update(n=MAX_NEURONS + 1)
-    assert "positive" in e.update(n=5, steepness=0.0)
+    for changes in ({"n": 0}, {"n": MAX_NEURONS + 1}, {"steepness": 0.0}):
+        with pytest.raises(ControlError, match="must be between"):
+            e.update(**changes)
     for target in TARGETS:
         for n in (1, MAX_NEURONS):
             assert isinstance(e.update(target=target, n=n), str)
@@ -201,13 +262,32 @@ def test_universality_explorer_extremes():
         sigmoid_network(TARGETS["sine"], 0)
 
 
-@pytest.mark.parametrize("explorer, buttons", [(MiniBatchExplorer, ["Train"]), (DeepVsFatExplorer, ["Train both"]),
-                                               (UniversalityExplorer, [])])
-def test_widgets_wire_controls_and_buttons(explorer, buttons):
+@pytest.mark.parametrize("explorer, buttons, picture", [
+    (MiniBatchExplorer, ["Train", "pause"], W.HBox),
+    (DeepVsFatExplorer, ["▶ train", "step one epoch", "reset", "pause"], W.HBox),
+    (UniversalityExplorer, [], W.Image)])
+def test_widgets_wire_controls_and_buttons(explorer, buttons, picture):
     box = explorer().widget()
     found = [w.description for row in box.children if isinstance(row, W.HBox)
              for w in row.children if isinstance(w, W.Button)]
-    assert found == buttons and isinstance(box.children[-1], W.Image)
+    assert found == buttons and isinstance(box.children[-1], picture)
+
+
+def test_deep_vs_fat_live_picture_follows_training_and_clicks():
+    e = DeepVsFatExplorer(depth=2, width=8, epochs=20, data="moons", lr=0.1)
+    box = e.widget()
+    buttons = {w.description: w for row in box.children if isinstance(row, W.HBox) for w in row.children
+               if isinstance(w, W.Button)}
+    buttons["step one epoch"].click()
+    assert len(e.live_losses[0].y) == 1 and "test" in e.live_figures[0].title
+    buttons["▶ train"].click()  # no event loop here: runs to the end
+    assert len(e.live_losses[1].y) == 20 and buttons["▶ train"].disabled is False
+    n = len(e.live_points[0][0].x)
+    e.live_maps[0]._handle_custom_msg({"event": "element_click", "data": {"click_x": 0.0, "click_y": 0.0}}, [])
+    assert len(e.live_points[0][0].x) == n + 1
+    e.update(click="remove")  # a click on a point itself removes it
+    e.live_points[0][0]._handle_custom_msg({"event": "element_click", "data": {"index": n}}, [])
+    assert len(e.live_points[0][0].x) == n
 
 
 
@@ -233,3 +313,20 @@ def test_answer_keys_accept_the_true_answers_and_reject_others():
         assert check(exercise, answer), exercise
         assert not check(exercise, answer + 1), exercise
     assert check("05.1", ...).status == "unanswered"
+
+
+def test_minibatch_live_picture_shows_the_trained_runs():
+    e = MiniBatchExplorer(epochs=5)
+    e.widget()
+    assert len(e.live_curves[0].x) == 0 and len(e.live_path.x) == 0   # nothing trained yet
+    steps = e.training()
+    next(steps)  # one batch size per step: the picture fills in as they finish
+    assert np.atleast_2d(e.live_curves[0].x).shape[0] == 1
+    list(steps)
+    sizes = sorted({1, 10, 50, 200})
+    assert e.live_curves[1].x.shape[0] == len(sizes)
+    chosen = e.runs[(10, 0.1, 5)]
+    np.testing.assert_allclose(e.live_path.x, chosen.path[:, 0])
+    np.testing.assert_allclose(e.live_curves[0].y[1][:6], chosen.loss[::20])  # B = 10: per epoch
+    assert e.live_loss_axes[1].tick_values.tolist() == [1.0, 10.0, 100.0, 1000.0]
+    assert "B = 10:" in e.live_path_figure.title and "B = 200" in e.live_legend.value

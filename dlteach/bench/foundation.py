@@ -8,9 +8,8 @@ from . import Row, update_row
 def rows() -> list[Row]:
     from ..widgets.gradient_descent import GradientDescentExplorer
 
-    explorer = GradientDescentExplorer()
-    rates = [0.01, 0.03, 0.1, 0.3, 0.6]
+    rates = [0.01, 0.02, 0.1, 0.3, 0.6]
     return [
-        update_row("gradient-descent explorer: update only", explorer, "lr", rates, frame=False),
-        update_row("gradient-descent explorer: update + frame", explorer, "lr", rates),
+        update_row("gradient-descent explorer: update only", GradientDescentExplorer(), "lr", rates, frame=False),
+        update_row("gradient-descent explorer: update + frame", GradientDescentExplorer(), "lr", rates),
     ]

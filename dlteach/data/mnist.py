@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
 import struct
 import tempfile
@@ -27,11 +28,12 @@ FILES = {  # part: (file name, SHA-256 of the gzipped file)
     "test_images": ("t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
     "test_labels": ("t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
 }
+CHUNK = 1 << 20  # bytes read at a time
 IDX_TYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
-def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
-    """The array stored in IDX bytes; a ValueError naming ``name`` if they are not exactly an IDX file."""
+def _header(data: bytes, name: str) -> tuple[tuple, np.dtype, int, int]:
+    """Shape, dtype, header length and total length in bytes declared by the IDX header that ``data`` starts with."""
     if len(data) < 4:
         raise ValueError(f"{name}: truncated, {len(data)} bytes is shorter than the 4-byte IDX magic number")
     if data[0] != 0 or data[1] != 0 or data[2] not in IDX_TYPES:
@@ -42,30 +44,58 @@ def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
         raise ValueError(f"{name}: truncated inside the header ({len(data)} bytes, the header needs {header})")
     shape = struct.unpack(f">{ndim}I", data[4:header])
     dtype = np.dtype(IDX_TYPES[data[2]])
-    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if math.prod(d or 1 for d in shape) * dtype.itemsize > np.iinfo(np.intp).max:  # Python ints: no overflow
+        raise ValueError(f"{name}: shape {shape} is too large for an array")
+    return shape, dtype, header, header + math.prod(shape) * dtype.itemsize
+
+
+def parse_idx(data: bytes, name: str = "IDX data") -> np.ndarray:
+    """The array stored in IDX bytes; a ValueError naming ``name`` if they are not exactly an IDX file."""
+    shape, dtype, header, expected = _header(data, name)
     if len(data) != expected:
         problem = "truncated" if len(data) < expected else "has extra bytes"
         raise ValueError(f"{name}: {problem}, shape {shape} needs {expected} bytes but the file has {len(data)}")
     return np.frombuffer(data, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-def _read(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it starts with the gzip signature."""
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as err:
-            raise ValueError(f"{path}: corrupt or truncated gzip file ({err})") from None
+def _read_idx(f, name: str) -> bytearray:
+    """The IDX bytes from the binary stream ``f``, read up to one byte past the length its header declares."""
+    data = bytearray(f.read(4))
+    data += f.read(4 * data[3]) if len(data) == 4 else b""
+    shape, _, _, expected = _header(data, name)
+    while len(data) <= expected and (chunk := f.read(min(CHUNK, expected + 1 - len(data)))):
+        data += chunk
+    if len(data) > expected:
+        raise ValueError(f"{name}: has extra bytes, shape {shape} needs {expected} bytes but the file has more")
     return data
 
 
-def _expect(array: np.ndarray, shape: tuple, path: Path, magic: int) -> np.ndarray:
+def _read(path: Path) -> bytearray:
+    """The IDX bytes of ``path``, gunzipped (as a stream, never past the declared length) when it starts
+    with the gzip signature."""
+    with path.open("rb") as f:
+        if f.read(2) != b"\x1f\x8b":
+            f.seek(0)
+            return _read_idx(f, str(path))
+        f.seek(0)
+        try:
+            with gzip.GzipFile(fileobj=f) as unzipped:
+                return _read_idx(unzipped, str(path))
+        except (EOFError, OSError, zlib.error) as err:
+            raise ValueError(f"{path}: corrupt or truncated gzip file ({err})") from None
+
+
+def _load(path: Path, part: str) -> np.ndarray:
+    """The array in ``path``, checked to be the MNIST ``part`` it stands for."""
+    array = parse_idx(_read(path), str(path))
+    shape, magic = ((None, 28, 28), 0x803) if part.endswith("images") else ((None,), 0x801)
     if array.dtype != np.uint8 or array.ndim != len(shape) or any(
             want is not None and got != want for got, want in zip(array.shape, shape)):
         wanted = " × ".join("N" if s is None else str(s) for s in shape)
         raise ValueError(f"{path}: expected IDX magic 0x{magic:08x} (unsigned bytes, {wanted}), "
                          f"got {array.dtype} of shape {array.shape}")
+    if part.endswith("labels") and array.size and array.max() > 9:
+        raise ValueError(f"{path}: labels must be digits 0–9, found {array.max()}")
     return array
 
 
@@ -126,7 +156,8 @@ def load_mnist(root, download: bool = False, images: bool = False) -> Split:
     Training uses the first 50,000 training images, validation the last 10,000 (one sixth), and test
     the 10,000 test images. X has shape (N, 784), or (N, 1, 28, 28) with ``images=True``.
     Missing files are downloaded only with ``download=True`` (each verified by SHA-256 and
-    written atomically); a truncated or corrupt file raises a ValueError naming it.
+    written atomically); a truncated or corrupt file raises a ValueError naming it, or with
+    ``download=True`` is downloaded again.
     """
     root = Path(root)
     missing = [name for name, _ in FILES.values() if _find(root, name) is None]
@@ -140,15 +171,16 @@ def load_mnist(root, download: bool = False, images: bool = False) -> Split:
                 _download(root, name, sha256)
 
     arrays = {}
-    for part, (name, _) in FILES.items():
+    for part, (name, sha256) in FILES.items():
         path = _find(root, name)
-        array = parse_idx(_read(path), str(path))
-        if part.endswith("images"):
-            arrays[part] = _expect(array, (None, 28, 28), path, 0x803)
-        else:
-            arrays[part] = _expect(array, (None,), path, 0x801)
-            if array.size and array.max() > 9:
-                raise ValueError(f"{path}: labels must be digits 0–9, found {array.max()}")
+        try:
+            arrays[part] = _load(path, part)
+        except ValueError as err:
+            if not download:
+                raise ValueError(f"{err}\nDelete {path.absolute()}, or call load_mnist({str(root)!r}, download=True) "
+                                 "to replace it with a verified download.") from None
+            _download(root, name, sha256)  # a damaged copy in the cache is replaced by a verified one
+            arrays[part] = _load(root / name, part)
     for split in ("train", "test"):
         n_images, n_labels = len(arrays[f"{split}_images"]), len(arrays[f"{split}_labels"])
         if n_images != n_labels:

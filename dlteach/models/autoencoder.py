@@ -11,7 +11,7 @@ import numpy as np
 
 from ..nn import Linear, MSELoss, Sequential, Sigmoid
 from ..nn import functional as F
-from ..nn.module import Module, as_array, positive_int, rng_from, shape_error
+from ..nn.module import Module, as_array, check_grad, number_in, positive_int, rng_from, shape_error
 from ..optim import SGD
 from ..train import History, fit
 
@@ -68,18 +68,20 @@ class Autoencoder(Module):
         return self._act(self.output, a @ self.decoder_weight.T + self.params["decoder.bias"])
 
     def forward(self, x):
-        self.x = as_array("Autoencoder", x)
-        self.a = self.encode(self.x)
-        self.x_hat = self.decode(self.a)
+        x = as_array("Autoencoder", x)
+        a = self.encode(x)
+        self.x, self.a, self.x_hat = x, a, self.decode(a)
         return self.x_hat
 
     def backward(self, grad_out):
         """δ at the output, then back through the decoder and encoder; a tied W collects both gradients."""
-        delta_out = grad_out * self.x_hat * (1 - self.x_hat) if self.output == "sigmoid" else grad_out
-        grad_decoder = delta_out.T @ self.a  # (n_in, n_code)
+        x, a, x_hat = self.saved("x", "a", "x_hat")
+        grad_out = check_grad("Autoencoder", grad_out, x_hat.shape)
+        delta_out = grad_out * x_hat * (1 - x_hat) if self.output == "sigmoid" else grad_out
+        grad_decoder = delta_out.T @ a  # (n_in, n_code)
         self.grads["decoder.bias"] = delta_out.sum(axis=0)
         delta_code = self._code_delta(delta_out @ self.decoder_weight)
-        self.grads["encoder.weight"] = delta_code.T @ self.x
+        self.grads["encoder.weight"] = delta_code.T @ x
         self.grads["encoder.bias"] = delta_code.sum(axis=0)
         if self.tied:
             self.grads["encoder.weight"] += grad_decoder.T
@@ -96,17 +98,21 @@ class Autoencoder(Module):
 
         Call after ``backward``: returns the penalty and adds its gradient to the encoder's grads
         (like ``dlteach.optim.l2_penalty``; pass it to ``dlteach.train.fit`` as ``penalty``).
-        Needs sigmoid code units, whose activations lie in (0, 1).
+        Needs sigmoid code units, whose activations lie in (0, 1), and a batch of at least one example.
         """
         if self.code != "sigmoid":
             raise ValueError("the KL sparsity penalty needs code='sigmoid' (activations in (0, 1))")
-        if not 0 < rho < 1:
-            raise ValueError(f"the target activation rho must be in (0, 1), got {rho}")
-        rho_hat = np.clip(self.a.mean(axis=0), 1e-12, 1 - 1e-12)
+        beta, rho = number_in("beta", beta, "[0, inf)"), number_in("the target activation rho", rho, "(0, 1)")
+        x, a = self.saved("x", "a")
+        if "encoder.weight" not in self.grads:
+            raise RuntimeError("no gradient yet: call backward() before sparsity_penalty()")
+        if len(a) == 0:
+            raise ValueError("the sparsity penalty needs a batch of at least one example: ρ̂ is a mean over it")
+        rho_hat = np.clip(a.mean(axis=0), 1e-12, 1 - 1e-12)
         kl = rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))
-        grad_a = np.broadcast_to(beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat)) / len(self.a), self.a.shape)
+        grad_a = np.broadcast_to(beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat)) / len(a), a.shape)
         delta_code = self._code_delta(grad_a)
-        self.grads["encoder.weight"] += delta_code.T @ self.x
+        self.grads["encoder.weight"] += delta_code.T @ x
         self.grads["encoder.bias"] += delta_code.sum(axis=0)
         return float(beta * kl.sum())
 
@@ -120,9 +126,9 @@ class Autoencoder(Module):
                    batch_size=batch_size, seed=seed, progress=progress, penalty=penalty)
 
     def reconstruction_error(self, X) -> float:
-        """Mean squared difference between X and its reconstruction."""
+        """Mean squared difference between X and its reconstruction (0.0 for no rows)."""
         X = as_array("Autoencoder", X)
-        return float(np.mean((self.decode(self.encode(X)) - X) ** 2))
+        return F.mse(self.decode(self.encode(X)), X)
 
 
 class DeepAutoencoder(Sequential):

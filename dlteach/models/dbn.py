@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn.module import Module, rng_from
+from ..nn.module import Module, positive_int, rng_from
 from .mlp import MLP
 from .rbm import RBM, RBMHistory
 
@@ -41,9 +41,9 @@ class DBN(Module):
     def __init__(self, sizes, seed=None):
         super().__init__()
         sizes = list(sizes)
-        if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
+        if len(sizes) < 2:
             raise ValueError(f"sizes must list at least two positive integers (visible, hidden…), got {sizes}")
-        self.sizes = sizes
+        self.sizes = sizes = [positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes)]
         rng = rng_from(seed)
         self.rbms = [RBM(n_in, n_out, seed=rng) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
 
@@ -58,7 +58,7 @@ class DBN(Module):
 
     def pretrain(self, X, epochs: int = 10, lr: float = 0.1, k: int = 1, batch_size: int = 20,
                  momentum: float = 0.0, persistent: bool = False, progress: bool = True) -> list[RBMHistory]:
-        """Greedy layer-wise pre-training on binary X: fit RBM 1 on X, then RBM 2 on binary samples of
+        """Greedy layer-wise pre-training on X in [0, 1]: fit RBM 1 on X, then RBM 2 on binary samples of
         RBM 1's hidden units given X, and so on. Returns each RBM's history, bottom first."""
         histories, data = [], X
         for rbm in self.rbms:

@@ -63,6 +63,9 @@ def _signals(inputs, write, keep, read) -> list[np.ndarray]:
         if a.ndim != 1 or a.shape != arrays[0].shape or a.size == 0:
             raise ValueError(f"memory cell: {name} must be a non-empty 1-D sequence as long as inputs "
                              f"{arrays[0].shape}, got shape {a.shape}")
+        if not np.isfinite(a).all():  # NaN would slip through the range check below
+            what = name if name == "inputs" else f"the {name} gate"
+            raise ValueError(f"memory cell: {what} must not hold NaN or infinite values, got {a.tolist()}")
         if name != "inputs" and (a.min() < 0 or a.max() > 1):
             raise ValueError(f"memory cell: the {name} gate must lie in [0, 1], got values {a.min():g}..{a.max():g}")
     return arrays

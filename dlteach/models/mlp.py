@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..nn import Linear, ReLU, Sequential, Sigmoid, Tanh
-from ..nn.module import rng_from
+from ..nn.module import positive_int, rng_from
 
 ACTIVATIONS = {"sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU}
 
@@ -22,8 +20,9 @@ class MLP(Sequential):
 
     def __init__(self, sizes, activation: str = "sigmoid", seed=None, gain: float = 1.0):
         sizes = list(sizes)
-        if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and s > 0 for s in sizes):
+        if len(sizes) < 2:
             raise ValueError(f"sizes must list at least two positive integers (inputs, outputs), got {sizes}")
+        sizes = [positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes)]
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         rng = rng_from(seed)

@@ -9,6 +9,10 @@ independent stochastic binary units:
 Maximum likelihood climbs ∂ log p(v) / ∂W = ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model. The model term needs
 Z, a sum over every state; contrastive divergence (CD-k) replaces it by the end of a k-step
 Gibbs chain started at the data, persistent CD keeps the chains running between updates.
+
+Training data may be grey levels in [0, 1], read as the probabilities of the visible units being on
+(Hinton's practical guide to training RBMs): the positive phase uses them as they are, the Gibbs chains
+sample binary states from them.
 """
 
 from __future__ import annotations
@@ -156,13 +160,14 @@ class RBM(Module):
         return F.sigmoid(self.forward(v) @ self.W.T + self.visible_bias)
 
     def reconstruction_error(self, v) -> float:
-        """Mean squared difference between v and its mean-field reconstruction."""
-        return float(np.mean((self.reconstruct(v) - v) ** 2))
+        """Mean squared difference between v and its mean-field reconstruction (0.0 for no rows)."""
+        return F.mse(self.reconstruct(v), v)
 
     def pseudo_likelihood(self, v) -> np.ndarray:
         """Stochastic estimate of log PL(v) = Σ_i log p(v_i | v_−i) per example: D times
-        log p(v_i | v_−i) for one random unit i, which is log σ(F(ṽ) − F(v)), ṽ being v with i flipped."""
-        v = self._check("RBM.pseudo_likelihood", v, self.n_visible, binary=True)
+        log p(v_i | v_−i) for one random unit i, which is log σ(F(ṽ) − F(v)), ṽ being v with i flipped.
+        A grey v_i in [0, 1] flips to 1 − v_i, as in scikit-learn's ``BernoulliRBM.score_samples``."""
+        v = self._check("RBM.pseudo_likelihood", v, self.n_visible)
         rows, i = np.arange(len(v)), self.rng.integers(0, self.n_visible, len(v))
         s = 1 - 2 * v[rows, i]  # +1 where the flip turns unit i on, −1 where it turns it off
         z = v @ self.W + self.hidden_bias
@@ -178,9 +183,9 @@ class RBM(Module):
         end of a k-step Gibbs chain started at v0 (CD-k) or at ``start`` (persistent CD), h_k = p(h | v_k).
         """
         k = positive_int("k (Gibbs steps)", k)
-        v0 = self._check("RBM.cd_gradient", v0, self.n_visible, binary=True)
+        v0 = self._check("RBM.cd_gradient", v0, self.n_visible)
         if start is not None:
-            start = self._check("RBM.cd_gradient (start)", start, self.n_visible, binary=True)
+            start = self._check("RBM.cd_gradient (start)", start, self.n_visible)
         loss_grads, v, _ = self._cd(v0, F.sigmoid(v0 @ self.W + self.hidden_bias), k, start)
         return {name: -g for name, g in loss_grads.items()}, v
 
@@ -202,7 +207,8 @@ class RBM(Module):
         return grads, v, p_v1
 
     def init_visible_bias(self, X) -> None:
-        """b_i = log(p_i / (1 − p_i)), p_i the fraction of rows of X with unit i on (clipped to stay finite)."""
+        """b_i = log(p_i / (1 − p_i)), p_i the mean of column i of X: the fraction of rows with unit i on
+        (clipped to stay finite)."""
         X = self._check("RBM.init_visible_bias", X, self.n_visible)
         p = np.clip(X.mean(axis=0), P_CLIP, 1 - P_CLIP)
         self.visible_bias[...] = np.log(p / (1 - p))
@@ -210,7 +216,8 @@ class RBM(Module):
     def fit(self, X, epochs: int = 10, lr: float = 0.1, k: int = 1, batch_size: int = 20,
             momentum: float = 0.0, persistent: bool = False, progress: bool = True,
             callback=None) -> RBMHistory:
-        """Train on binary data X (N, n_visible) by CD-k, or persistent CD with ``persistent=True``.
+        """Train on X (N, n_visible), binary or grey levels in [0, 1], by CD-k, or persistent CD with
+        ``persistent=True``.
 
         Each epoch shuffles X and takes one step per mini-batch, θ ← θ + η·(CD-k gradient), with
         momentum μ through ``dlteach.optim.SGD`` (``grads`` holds minus the gradient, as for a loss).
@@ -220,7 +227,7 @@ class RBM(Module):
         then ``callback(history)`` runs and may return True to stop. The first call sets the visible
         biases from X.
         """
-        X = self._check("RBM.fit", X, self.n_visible, binary=True)
+        X = self._check("RBM.fit", X, self.n_visible)
         epochs, k = positive_int("epochs", epochs), positive_int("k", k)
         batch_size = positive_int("batch_size", batch_size)
         if len(X) == 0:

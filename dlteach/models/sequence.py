@@ -64,8 +64,8 @@ class SequenceClassifier(Module):
 
     def forward(self, x):
         x = as_array("SequenceClassifier", x)
-        if x.ndim != 3 or x.shape[2] != self.rnn.input_size:
-            raise shape_error("SequenceClassifier", f"(N, T, {self.rnn.input_size}) (batch-major)", x)
+        if x.ndim != 3 or x.shape[2] != self.rnn.input_size or x.shape[1] == 0:
+            raise shape_error("SequenceClassifier", f"(N, T, {self.rnn.input_size}) (batch-major) with T ≥ 1", x)
         _, state = self.rnn.forward(x.swapaxes(0, 1))
         return self.head.forward(state[0] if self.cell == "lstm" else state)
 

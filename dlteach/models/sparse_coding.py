@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn.module import as_array, positive_int, rng_from
+from ..nn.module import as_array, number_in, positive_int, rng_from
 
 
 def soft_threshold(x, t):
@@ -23,9 +23,9 @@ def soft_threshold(x, t):
 
 
 def objective(I, Phi, a, lam: float) -> float:
-    """½‖I − aΦᵀ‖² + λ‖a‖₁, averaged over the rows of I."""
+    """½‖I − aΦᵀ‖² + λ‖a‖₁, averaged over the rows of I (0.0 for no rows)."""
     I, a = np.atleast_2d(I), np.atleast_2d(a)
-    return float((0.5 * ((I - a @ Phi.T) ** 2).sum() + lam * np.abs(a).sum()) / len(I))
+    return float((0.5 * ((I - a @ Phi.T) ** 2).sum() + lam * np.abs(a).sum()) / max(len(I), 1))
 
 
 def _check(I, Phi, lam):
@@ -36,8 +36,7 @@ def _check(I, Phi, lam):
     if I.ndim not in (1, 2) or I.shape[-1] != Phi.shape[0]:
         raise ValueError(f"I expected shape ({Phi.shape[0]},) or (N, {Phi.shape[0]}) to match Phi {Phi.shape}, "
                          f"got {I.shape}")
-    if not lam >= 0:
-        raise ValueError(f"lam (λ) must be non-negative, got {lam}")
+    number_in("lam (λ)", lam, "[0, inf)")
     return I, Phi
 
 
@@ -61,7 +60,7 @@ def ista(I, Phi, lam: float, n_iter: int = 500, tol: float = 1e-8, a0=None) -> n
         return a[0] if single else a
     for _ in range(n_iter):
         new = soft_threshold(a + (correlation - a @ gram) / L, lam / L)
-        moved = np.abs(new - a).max()
+        moved = np.abs(new - a).max(initial=0.0)  # 0 for no rows
         a = new
         if moved <= tol:
             break
@@ -80,8 +79,8 @@ def learn_dictionary(X, n_atoms: int, lam: float, steps: int = 30, n_iter: int =
     after each step).
     """
     X = as_array("learn_dictionary", X)
-    if X.ndim != 2:
-        raise ValueError(f"learn_dictionary expected X of shape (N, D), got {X.shape}")
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"learn_dictionary expected X of shape (N, D) with N ≥ 1, got {X.shape}")
     n_atoms = positive_int("n_atoms", n_atoms)
     rng = rng_from(seed)
     Phi = X[rng.choice(len(X), n_atoms, replace=n_atoms > len(X))].T

@@ -5,7 +5,7 @@ from .conv import AvgPool2d, Conv2d, Flatten, L2Pool2d, LocalContrastNorm, MaxPo
 from .layers import Linear, ReLU, Sequential, Sigmoid, Tanh
 from .losses import MSELoss, SoftmaxCrossEntropy
 from .module import Module
-from .recurrent import LSTM, RNN, LSTMCell
+from .recurrent import LSTM, RNN, LSTMCell, RNNCell
 from .regularization import Dropout
 from .summary import summary
 
@@ -13,6 +13,6 @@ __all__ = [
     "functional", "Module", "Sequential", "summary",
     "Linear", "Sigmoid", "Tanh", "ReLU", "Dropout",
     "Conv2d", "MaxPool2d", "AvgPool2d", "L2Pool2d", "Subsampling", "LocalContrastNorm", "Flatten",
-    "RNN", "LSTM", "LSTMCell",
+    "RNN", "LSTM", "RNNCell", "LSTMCell",
     "SoftmaxCrossEntropy", "MSELoss",
 ]

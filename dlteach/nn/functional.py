@@ -28,17 +28,23 @@ def relu(z):
     return np.maximum(z, 0)
 
 
+def _shifted(z, axis):
+    """z − max(z) along ``axis`` (empty arrays too). For logits ±1e308 it overflows to −inf, which is right:
+    e^−inf = 0."""
+    with np.errstate(over="ignore"):
+        return z - z.max(axis=axis, keepdims=True, initial=-np.inf)
+
+
 def softmax(z, axis: int = -1):
     """e^z_i / Σ_j e^z_j along ``axis``; the maximum is subtracted first for stability."""
-    z = _float(z)
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    e = np.exp(_shifted(_float(z), axis))
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(z, axis: int = -1):
-    z = _float(z)
-    shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = _shifted(_float(z), axis)
+    with np.errstate(divide="ignore"):  # log 0 of an empty axis: nothing is computed with it
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def mse(y, t):
@@ -46,7 +52,7 @@ def mse(y, t):
     y, t = np.asarray(y), np.asarray(t)
     if y.shape != t.shape:
         raise ValueError(f"mse expected prediction and target of the same shape, got {y.shape} and {t.shape}")
-    return float(np.mean((y - t) ** 2))
+    return float(np.mean((y - t) ** 2)) if y.size else 0.0  # no elements: 0.0 rather than NaN
 
 
 def one_hot(labels, num_classes: int) -> np.ndarray:
@@ -61,13 +67,16 @@ def one_hot(labels, num_classes: int) -> np.ndarray:
 def cross_entropy(logits, targets) -> float:
     """Mean of −Σ_i t_i log y_i with y = softmax(logits), as ``torch.nn.functional.cross_entropy``.
 
-    ``targets`` is either class indices of shape (N,) or probabilities of shape (N, C).
+    ``targets`` is either class indices of shape (N,) or probabilities of shape (N, C). A term with
+    t_i = 0 counts 0 even where y_i underflows to 0 (0 · log 0 = 0); an empty batch gives 0.0.
     """
     logits = _float(logits)
-    if logits.ndim != 2:
+    if logits.ndim != 2 or logits.shape[1] == 0:
         raise ValueError(f"cross_entropy expected logits of shape (N, C), got {logits.shape}")
     t = as_target_probs(logits, targets)
-    return float(-(t * log_softmax(logits)).sum(axis=1).mean())
+    with np.errstate(invalid="ignore"):
+        terms = np.where(t == 0, 0, t * log_softmax(logits))
+    return float(-terms.sum(axis=1).mean()) if len(terms) else 0.0
 
 
 def as_target_probs(logits: np.ndarray, targets) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import functional as F
-from .module import Module, as_array, rng_from, shape_error
+from .module import Module, as_array, check_grad, positive_int, rng_from, shape_error
 
 
 class Linear(Module):
@@ -16,7 +16,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, seed=None):
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features = in_features = positive_int("in_features", in_features)
+        self.out_features = out_features = positive_int("out_features", out_features)
         rng = rng_from(seed)
         bound = 1.0 / np.sqrt(in_features)
         self.params["weight"] = rng.uniform(-bound, bound, (out_features, in_features))
@@ -32,7 +33,9 @@ class Linear(Module):
         return z + self.params["bias"] if "bias" in self.params else z
 
     def backward(self, grad_out):
-        self.grads["weight"] = grad_out.T @ self.x
+        x = self.saved("x")
+        grad_out = check_grad("Linear", grad_out, (len(x), self.out_features))
+        self.grads["weight"] = grad_out.T @ x
         if "bias" in self.params:
             self.grads["bias"] = grad_out.sum(axis=0)
         return grad_out @ self.params["weight"]
@@ -49,7 +52,8 @@ class Sigmoid(Module):
         return self.a
 
     def backward(self, grad_out):
-        return grad_out * self.a * (1.0 - self.a)
+        a = self.saved("a")
+        return check_grad("Sigmoid", grad_out, a.shape) * a * (1.0 - a)
 
 
 class Tanh(Module):
@@ -58,7 +62,8 @@ class Tanh(Module):
         return self.a
 
     def backward(self, grad_out):
-        return grad_out * (1.0 - self.a**2)
+        a = self.saved("a")
+        return check_grad("Tanh", grad_out, a.shape) * (1.0 - a**2)
 
 
 class ReLU(Module):
@@ -68,7 +73,8 @@ class ReLU(Module):
         return z * self.mask
 
     def backward(self, grad_out):
-        return grad_out * self.mask
+        mask = self.saved("mask")
+        return check_grad("ReLU", grad_out, mask.shape) * mask
 
 
 class Sequential(Module):

@@ -1,8 +1,9 @@
-"""Losses as modules: ``forward(prediction, target)`` → mean loss, ``backward()`` → d prediction."""
+"""Losses as modules: ``forward(prediction, target)`` → mean loss, ``backward()`` → d prediction.
+
+The mean over an empty batch (N = 0) is taken as 0.0, with an empty gradient, where PyTorch gives NaN.
+"""
 
 from __future__ import annotations
-
-import numpy as np
 
 from . import functional as F
 from .module import Module, as_array
@@ -22,7 +23,8 @@ class SoftmaxCrossEntropy(Module):
         return loss
 
     def backward(self, grad_out=1.0):
-        return grad_out * (self.y - self.t) / self.y.shape[0]
+        y, t = self.saved("y", "t")
+        return grad_out * (y - t) / len(y)
 
 
 class MSELoss(Module):
@@ -35,4 +37,5 @@ class MSELoss(Module):
         return loss
 
     def backward(self, grad_out=1.0):
-        return grad_out * 2.0 * self.diff / self.diff.size
+        diff = self.saved("diff")
+        return grad_out * 2.0 * diff / diff.size

@@ -28,6 +28,16 @@ class Module:
     def backward(self, grad_out):
         raise NotImplementedError
 
+    def saved(self, *names):
+        """What forward kept for backward (one value, or a tuple for several names); a
+        RuntimeError saying to call forward first when it has not run."""
+        try:
+            values = tuple(self.__dict__[name] for name in names)
+        except KeyError:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward: "
+                               f"call forward first") from None
+        return values[0] if len(names) == 1 else values
+
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
@@ -52,17 +62,26 @@ class Module:
     def state_dict(self) -> dict[str, np.ndarray]:
         return {name: owner.params[key].copy() for name, owner, key in self.named_parameters()}
 
-    def load_state_dict(self, state: dict) -> None:
-        """Copy arrays (or tensors) in by name; names and shapes must match exactly."""
+    def load_state_dict(self, state) -> None:
+        """Copy arrays (or tensors) in by name, all or nothing: names and shapes must match
+        exactly and values must be finite real numbers, or no parameter changes."""
+        if not hasattr(state, "keys"):
+            raise TypeError(f"load_state_dict expected a dict of arrays, got {type(state).__name__}")
         own = {name: (owner, key) for name, owner, key in self.named_parameters()}
         if set(state) != set(own):
             raise KeyError(f"state_dict keys differ: missing {sorted(set(own) - set(state))}, "
-                           f"unexpected {sorted(set(state) - set(own))}")
-        for name, value in state.items():
-            owner, key = own[name]
-            value = np.asarray(value.detach().cpu() if hasattr(value, "detach") else value)
+                           f"unexpected {sorted(set(state) - set(own), key=str)}")
+        checked = {}
+        for name, (owner, key) in own.items():
+            value = state[name]
+            value = as_array(name, value.detach().cpu().numpy() if hasattr(value, "detach") else value)
             if value.shape != owner.params[key].shape:
                 raise ValueError(f"{name}: expected shape {owner.params[key].shape}, got {value.shape}")
+            if not np.isfinite(value).all():
+                raise ValueError(f"{name}: holds NaN or infinite values")
+            checked[name] = value
+        for name, value in checked.items():
+            owner, key = own[name]
             owner.params[key][...] = value
 
     def num_parameters(self) -> int:
@@ -106,14 +125,40 @@ def positive_int(name: str, value) -> int:
     return int(value)
 
 
+def number_in(name: str, value, interval: str):
+    """``value`` if it is a real number in ``interval``, written like "[0, 1)" or "(0, inf)": a TypeError
+    naming ``name`` for anything but a number, a ValueError for a number outside (NaN included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    low, high = (float(end) for end in interval[1:-1].split(","))
+    inside = (value > low if interval[0] == "(" else value >= low) and \
+             (value < high if interval[-1] == ")" else value <= high)
+    if not inside:
+        raise ValueError(f"{name} must be a number in {interval}, got {value}")
+    return value
+
+
 def as_array(name: str, x) -> np.ndarray:
     """``x`` (an array or nested list) as a float array; a TypeError naming ``name`` otherwise."""
     if isinstance(x, (list, tuple)):
-        x = np.asarray(x, dtype=np.float64)
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):  # ragged, or holding something other than numbers
+            raise TypeError(f"{name} expected a numeric numpy array, got a {type(x).__name__} that is not "
+                            "a grid of numbers") from None
     if not isinstance(x, np.ndarray) or x.dtype.kind not in "fiub":
         kind = f"array of dtype {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
         raise TypeError(f"{name} expected a numeric numpy array, got {kind}")
     return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def check_grad(name: str, grad, shape: tuple) -> np.ndarray:
+    """A gradient as a float array of exactly ``shape`` (the output's), never silently broadcast."""
+    grad = as_array(f"{name} backward", grad)
+    if grad.shape != tuple(shape):
+        raise ValueError(f"{name} backward expected a gradient of shape {tuple(shape)} "
+                         f"(the shape of its output), got {grad.shape}")
+    return grad
 
 
 def shape_error(name: str, expected: str, x: np.ndarray) -> ValueError:

@@ -9,19 +9,21 @@ Parameters follow ``torch.nn.RNN`` / ``torch.nn.LSTM`` (one layer): ``weight_ih`
 ``weight_hh`` (G·H, H), ``bias_ih`` and ``bias_hh`` (G·H,), all uniform in ±1/√H, with
 G = 1 for the RNN and G = 4 gates in the order input, forget, cell, output for the LSTM.
 PyTorch names them ``weight_ih_l0`` …; ``dlteach.torch_ref.torch_recurrent`` copies across.
+``RNNCell`` and ``LSTMCell`` take one time step x (N, I), like PyTorch's cells.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .module import Module, as_array, positive_int, rng_from, shape_error
+from .module import Module, as_array, check_grad, positive_int, rng_from, shape_error
 
 
 class _Recurrent(Module):
-    """Shared by RNN and LSTM: parameters, shape checks, and the weight gradients of BPTT."""
+    """Shared by RNN and LSTM: parameters, checks, the input terms and the weight gradients of BPTT."""
 
     n_gates = 1
+    one_step = False  # the cells take one step x (N, I) instead of a sequence (T, N, I)
 
     def __init__(self, input_size: int, hidden_size: int, seed=None):
         super().__init__()
@@ -36,9 +38,15 @@ class _Recurrent(Module):
         self.dh_norms = None
 
     def _check_input(self, x) -> np.ndarray:
-        x = as_array(type(self).__name__, x)
-        if x.ndim != 3 or x.shape[2] != self.input_size or 0 in x.shape:
-            raise shape_error(type(self).__name__, f"(T, N, {self.input_size}) with T, N ≥ 1", x)
+        """x as (T, N, I), a cell's step (N, I) as (1, N, I). An empty batch (N = 0) is fine."""
+        name, I = type(self).__name__, self.input_size
+        x = as_array(name, x)
+        if self.one_step:
+            if x.ndim != 2 or x.shape[1] != I:
+                raise shape_error(name, f"(N, {I})", x)
+            return x[None]
+        if x.ndim != 3 or x.shape[2] != I or x.shape[0] == 0:
+            raise shape_error(name, f"(T, N, {I}) with T ≥ 1", x)
         return x
 
     def _check_state(self, name: str, s, like: np.ndarray) -> np.ndarray:
@@ -50,34 +58,32 @@ class _Recurrent(Module):
             raise shape_error(f"{type(self).__name__} {name}", f"(N, H) = ({N}, {self.hidden_size})", s)
         return s
 
-    def _check_grad(self, name: str, g, shape: tuple) -> np.ndarray:
+    def _grad(self, g, shape: tuple, dtype, of: str = "") -> np.ndarray:
+        """The gradient of the outputs (or of the final state ``of``) as a new array that backward
+        may change in place: checked by ``check_grad``, or zeros for None."""
         if g is None:
-            return np.zeros(shape, dtype=self.x.dtype)
-        g = as_array(f"{type(self).__name__} backward {name}", g)
-        if g.shape != shape:
-            raise shape_error(f"{type(self).__name__} backward {name}", str(shape), g)
-        return g
+            return np.zeros(shape, dtype=dtype)
+        return check_grad(f"{type(self).__name__} {of}".rstrip(), g, shape).astype(dtype)
 
-    def _start_backward(self, grad_outputs):
-        if not hasattr(self, "x"):
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        T, N, _ = self.x.shape
-        return self._check_grad("grad_outputs", grad_outputs, (T, N, self.hidden_size))
+    def _input_terms(self, x: np.ndarray) -> np.ndarray:
+        """x_t W_ihᵀ + b_ih + b_hh of each gate at every step at once, (T, G, N, H): only the
+        h_{t−1} W_hhᵀ term has to wait for the loop."""
+        G, H, I = self.n_gates, self.hidden_size, self.input_size
+        a = np.matmul(x[:, None], self.params["weight_ih"].reshape(G, H, I).transpose(0, 2, 1))
+        a += (self.params["bias_ih"] + self.params["bias_hh"]).reshape(G, 1, H)
+        return a
 
     def _weight_grads(self, da: np.ndarray) -> np.ndarray:
         """Given δ = ∂L/∂a_t for the pre-activations at every step (T, N, G·H), sum each weight's
         gradient over the time steps (one matrix product over all T·N rows) and return ∂L/∂x."""
+        x, h = self.saved("x", "h")
         T, N, G = da.shape
         flat = da.reshape(T * N, G)
-        self.grads["weight_ih"] = flat.T @ self.x.reshape(T * N, -1)
-        self.grads["weight_hh"] = flat.T @ self.h[:-1].reshape(T * N, -1)  # h_{t−1} for each step t
+        self.grads["weight_ih"] = flat.T @ x.reshape(T * N, self.input_size)
+        self.grads["weight_hh"] = flat.T @ h[:-1].reshape(T * N, self.hidden_size)  # h_{t−1} for each step t
         self.grads["bias_ih"] = flat.sum(axis=0)
         self.grads["bias_hh"] = self.grads["bias_ih"].copy()
         return da @ self.params["weight_ih"]
-
-    def _input_terms(self, x: np.ndarray) -> np.ndarray:
-        """x_t W_ihᵀ + b_ih + b_hh for every step at once; only the h_{t−1} W_hhᵀ term needs the loop."""
-        return x @ self.params["weight_ih"].T + (self.params["bias_ih"] + self.params["bias_hh"])
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}"
@@ -100,31 +106,33 @@ class RNN(_Recurrent):
         self.nonlinearity = nonlinearity
 
     def forward(self, x, state=None):
-        self.x = x = self._check_input(x)
+        x = self._check_input(x)
         h0 = self._check_state("state", state, x)
-        a = self._input_terms(x)
+        a = self._input_terms(x)[:, 0]
         W_hh = self.params["weight_hh"]
-        self.h = np.empty((x.shape[0] + 1, *h0.shape), dtype=a.dtype)  # h_0 … h_T
-        self.h[0] = h0
+        h = np.empty((x.shape[0] + 1, *h0.shape), dtype=a.dtype)  # h_0 … h_T
+        h[0] = h0
         for t in range(x.shape[0]):
-            a_t = a[t] + self.h[t] @ W_hh.T
-            self.h[t + 1] = np.tanh(a_t) if self.nonlinearity == "tanh" else np.maximum(a_t, 0)
-        return self.h[1:].copy(), self.h[-1].copy()
+            a_t = a[t] + h[t] @ W_hh.T
+            h[t + 1] = np.tanh(a_t) if self.nonlinearity == "tanh" else np.maximum(a_t, 0)
+        self.x, self.h = x, h
+        return h[1:].copy(), h[-1].copy()
 
     def backward(self, grad_outputs, grad_state=None):
-        grad_outputs = self._start_backward(grad_outputs)
-        T = grad_outputs.shape[0]
-        W_hh, h = self.params["weight_hh"], self.h
+        x, h = self.saved("x", "h")
+        T, N, H = x.shape[0], x.shape[1], self.hidden_size
+        grad_outputs = self._grad(grad_outputs, (T, N, H), h.dtype)
+        dh = self._grad(grad_state, (N, H), h.dtype, of="state")  # ∂L/∂h_T from beyond the sequence
+        W_hh = self.params["weight_hh"]
         dphi = 1.0 - h[1:] ** 2 if self.nonlinearity == "tanh" else (h[1:] > 0).astype(h.dtype)
         da = np.empty_like(dphi)
-        dh = self._check_grad("grad_state", grad_state, h[0].shape)  # ∂L/∂h_T from beyond the sequence
-        self.dh_norms = np.empty(T)
+        dh_sq = np.empty(T, dtype=h.dtype)  # ‖∂L/∂h_t‖², the square roots after the loop
         for t in reversed(range(T)):
             dh = dh + grad_outputs[t]  # ∂L/∂h_t: from the output at t and from step t + 1
-            self.dh_norms[t] = np.linalg.norm(dh)
+            dh_sq[t] = np.vdot(dh, dh)
             da[t] = dh * dphi[t]
             dh = da[t] @ W_hh  # the backward pass is linear in dh
-        self.grad_state_in = dh
+        self.grad_state_in, self.dh_norms = dh, np.sqrt(dh_sq).astype(float)
         return self._weight_grads(da)
 
     def extra_repr(self):
@@ -150,70 +158,111 @@ class LSTM(_Recurrent):
     gate_names = ("input", "forget", "cell", "output")
 
     def forward(self, x, state=None):
-        self.x = x = self._check_input(x)
+        x = self._check_input(x)
         if state is not None and not (isinstance(state, tuple) and len(state) == 2):
             raise TypeError(f"{type(self).__name__} state must be a tuple (h, c), got {type(state).__name__}")
         h0, c0 = (None, None) if state is None else state
         h0, c0 = self._check_state("state h", h0, x), self._check_state("state c", c0, x)
-        a = self._input_terms(x)
-        W_hh, H = self.params["weight_hh"], self.hidden_size
-        T, N = x.shape[:2]
-        self.h = np.empty((T + 1, N, H), dtype=a.dtype)  # h_0 … h_T
-        self.c = np.empty((T + 1, N, H), dtype=a.dtype)  # c_0 … c_T
-        self.acts = np.empty((T, N, 4 * H), dtype=a.dtype)  # i, f, g, o side by side
-        self.tanh_c = np.empty((T, N, H), dtype=a.dtype)
-        self.h[0], self.c[0] = h0, c0
+        T, N, H = x.shape[0], x.shape[1], self.hidden_size
+        # acts[t] holds step t's four gates as four (N, H) blocks, not side by side in (N, 4H):
+        # numpy is much faster on whole arrays than on column slices.
+        acts = self._input_terms(x)  # x_t W_ihᵀ + b (T, 4, N, H); the loop adds h_{t−1} W_hhᵀ
+        h = np.empty((T + 1, N, H), dtype=acts.dtype)  # h_0 … h_T
+        c = np.empty((T + 1, N, H), dtype=acts.dtype)  # c_0 … c_T
+        tanh_c = np.empty((T, N, H), dtype=acts.dtype)
+        h[0], c[0] = h0, c0
+        W_hhT = np.ascontiguousarray(self.params["weight_hh"].reshape(4, H, H).transpose(0, 2, 1))
+        hW, ig = np.empty((4, N, H), dtype=acts.dtype), np.empty((N, H), dtype=acts.dtype)
         # σ(z) = (1 + tanh(z/2)) / 2, so with s = 1/2 for the σ gates and s = 1 for g one tanh
         # evaluates all four: s·tanh(s·z) + 1 − s (and it never overflows)
-        s = np.full(4 * H, 0.5, dtype=a.dtype)
-        s[2 * H:3 * H] = 1.0
+        s = np.empty((4, N, H), dtype=acts.dtype)
+        s[:] = np.array([0.5, 0.5, 1.0, 0.5]).reshape(4, 1, 1)
+        one_minus_s = 1.0 - s
+        i_all, f_all, g_all, o_all = acts.transpose(1, 0, 2, 3)  # each (T, N, H)
         for t in range(T):
-            z = a[t] + self.h[t] @ W_hh.T
-            act = self.acts[t]
-            np.tanh(z * s, out=act)
-            act *= s
-            act += 1.0 - s
-            i, f, g, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
-            self.c[t + 1] = f * self.c[t] + i * g
-            np.tanh(self.c[t + 1], out=self.tanh_c[t])
-            self.h[t + 1] = o * self.tanh_c[t]
-        return self.h[1:].copy(), (self.h[-1].copy(), self.c[-1].copy())
+            z = acts[t]  # z_t, turned into the gates i, f, g, o in place
+            z += np.matmul(h[t], W_hhT, out=hW)
+            z *= s
+            np.tanh(z, out=z)
+            z *= s
+            z += one_minus_s
+            i, f, g, o, c_t = i_all[t], f_all[t], g_all[t], o_all[t], c[t + 1]
+            np.multiply(f, c[t], out=c_t)  # c_t = f ⊙ c_{t−1} + i ⊙ g
+            c_t += np.multiply(i, g, out=ig)
+            np.tanh(c_t, out=tanh_c[t])
+            np.multiply(o, tanh_c[t], out=h[t + 1])  # h_t = o ⊙ tanh(c_t)
+        self.x, self.acts, self.h, self.c, self.tanh_c = x, acts, h, c, tanh_c
+        return h[1:].copy(), (h[-1].copy(), c[-1].copy())
 
     @property
     def gates(self) -> dict[str, np.ndarray]:
-        H = self.hidden_size
-        return {name: self.acts[..., k * H:(k + 1) * H] for k, name in enumerate(self.gate_names)}
+        return dict(zip(self.gate_names, self.acts.transpose(1, 0, 2, 3)))
 
     @property
     def cells(self) -> np.ndarray:
         return self.c[1:]
 
     def backward(self, grad_outputs, grad_state=None):
-        grad_outputs = self._start_backward(grad_outputs)
+        x, acts, c, tanh_c = self.saved("x", "acts", "c", "tanh_c")
         if grad_state is not None and not (isinstance(grad_state, tuple) and len(grad_state) == 2):
             raise TypeError(f"{type(self).__name__} grad_state must be a tuple (dh, dc), "
                             f"got {type(grad_state).__name__}")
         dh_T, dc_T = (None, None) if grad_state is None else grad_state
-        T, H, W_hh = grad_outputs.shape[0], self.hidden_size, self.params["weight_hh"]
-        dh = self._check_grad("grad_state h", dh_T, self.h[0].shape)
-        dc = self._check_grad("grad_state c", dc_T, self.h[0].shape)
-        da = np.empty_like(self.acts)
-        self.dh_norms, self.dc_norms = np.empty(T), np.empty(T)
+        T, N, H = x.shape[0], x.shape[1], self.hidden_size
+        grad_outputs = self._grad(grad_outputs, (T, N, H), acts.dtype)
+        dh = self._grad(dh_T, (N, H), acts.dtype, of="state h")  # ∂L/∂h_T and ∂L/∂c_T from beyond
+        dc = self._grad(dc_T, (N, H), acts.dtype, of="state c")
+        W_hh = self.params["weight_hh"]
+        dtanh_c = 1.0 - tanh_c**2  # tanh′(c_t) at every step
+        da = np.empty((T, N, 4 * H), dtype=acts.dtype)  # δ = ∂L/∂z_t, the four gates side by side
+        da_gates = da.reshape(T, N, 4, H).transpose(0, 2, 1, 3)  # the same numbers, one block per gate
+        delta = np.empty((4, N, H), dtype=acts.dtype)  # this step's δ, computed block by block
+        d_i, d_f, d_g, d_o = delta
+        tmp = np.empty((N, H), dtype=acts.dtype)
+        dh_sq = np.empty(T, dtype=acts.dtype)  # ‖∂L/∂h_t‖² and ‖∂L/∂c_t‖², square roots after the loop
+        dc_sq = np.empty_like(dh_sq)
+        i_all, f_all, g_all, o_all = acts.transpose(1, 0, 2, 3)  # each (T, N, H)
         for t in reversed(range(T)):
-            dh = dh + grad_outputs[t]  # ∂L/∂h_t: from the output at t and from step t + 1
-            self.dh_norms[t] = np.linalg.norm(dh)
-            act, tanh_c = self.acts[t], self.tanh_c[t]
-            i, f, g, o = act[:, :H], act[:, H:2 * H], act[:, 2 * H:3 * H], act[:, 3 * H:]
-            dc = dc + dh * o * (1.0 - tanh_c**2)  # ∂L/∂c_t: through h_t and from c_{t+1}
-            self.dc_norms[t] = np.linalg.norm(dc)
-            d = da[t]
-            d[:, :H] = dc * g * i * (1.0 - i)                   # input gate
-            d[:, H:2 * H] = dc * self.c[t] * f * (1.0 - f)      # forget gate
-            d[:, 2 * H:3 * H] = dc * i * (1.0 - g**2)           # cell candidate
-            d[:, 3 * H:] = dh * tanh_c * o * (1.0 - o)          # output gate
-            dh, dc = d @ W_hh, dc * f
+            i, f, g, o = i_all[t], f_all[t], g_all[t], o_all[t]
+            dh += grad_outputs[t]  # ∂L/∂h_t: from the output at t and from step t + 1
+            dh_sq[t] = np.vdot(dh, dh)
+            np.multiply(dh, o, out=tmp)  # ∂L/∂c_t: through h_t = o ⊙ tanh(c_t) and from c_{t+1}
+            tmp *= dtanh_c[t]
+            dc += tmp
+            dc_sq[t] = np.vdot(dc, dc)
+            np.multiply(dc, g, out=d_i)          # input gate:     δ_i = dc ⊙ g ⊙ i ⊙ (1 − i)
+            d_i *= i
+            d_i *= 1.0 - i
+            np.multiply(dc, c[t], out=d_f)       # forget gate:    δ_f = dc ⊙ c_{t−1} ⊙ f ⊙ (1 − f)
+            d_f *= f
+            d_f *= 1.0 - f
+            np.multiply(dc, i, out=d_g)          # cell candidate: δ_g = dc ⊙ i ⊙ (1 − g²)
+            d_g *= 1.0 - g**2
+            np.multiply(dh, tanh_c[t], out=d_o)  # output gate:    δ_o = dh ⊙ tanh(c_t) ⊙ o ⊙ (1 − o)
+            d_o *= o
+            d_o *= 1.0 - o
+            da_gates[t] = delta
+            np.matmul(da[t], W_hh, out=dh)  # ∂L/∂h_{t−1}: one product for all four gates
+            dc *= f  # ∂L/∂c_{t−1}
         self.grad_state_in = (dh, dc)
+        self.dh_norms, self.dc_norms = np.sqrt(dh_sq).astype(float), np.sqrt(dc_sq).astype(float)
         return self._weight_grads(da)
+
+
+class RNNCell(RNN):
+    """One step of the RNN, like ``torch.nn.RNNCell`` (same parameter names, no ``_l0``).
+
+    ``forward(x (N, I), state=None)`` → h (N, H), the state h_prev defaulting to zeros.
+    ``backward(grad_h)`` → ∂L/∂x (N, I), filling ``grads`` and ``grad_state_in`` (∂L/∂h_prev).
+    """
+
+    one_step = True
+
+    def forward(self, x, state=None):
+        return super().forward(x, state)[1]
+
+    def backward(self, grad_h):
+        return super().backward(None, grad_h)[0]
 
 
 class LSTMCell(LSTM):
@@ -224,12 +273,10 @@ class LSTMCell(LSTM):
     → ∂L/∂x (N, I), filling ``grads`` and ``grad_state_in`` = (∂L/∂h_prev, ∂L/∂c_prev).
     """
 
+    one_step = True
+
     def forward(self, x, state=None):
-        x = as_array("LSTMCell", x)
-        if x.ndim != 2 or x.shape[1] != self.input_size:
-            raise shape_error("LSTMCell", f"(N, {self.input_size})", x)
-        _, new_state = super().forward(x[None], state)
-        return new_state
+        return super().forward(x, state)[1]
 
     @property
     def gates(self) -> dict[str, np.ndarray]:

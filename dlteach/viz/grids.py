@@ -95,3 +95,18 @@ class AnnotatedGrid:
     def hide(self, name: str) -> None:
         if name in self.boxes:
             self.boxes[name].set_visible(False)
+
+    def panel(self, clickable: bool = False) -> dict:
+        """What this grid shows, as numbers and colours for the live picture (``widgets.grids``)."""
+        if self.shape is None or not self.image.get_visible():
+            return {"title": self.ax.get_title(), "rows": 0, "cols": 0, "colours": [], "texts": [], "faint": [],
+                    "boxes": [], "clickable": clickable}
+        rgba = self.image.cmap(self.image.norm(self.image.get_array())).reshape(-1, 4)
+        colours = ["#%02x%02x%02x" % tuple(int(round(255 * v)) for v in c[:3]) for c in rgba]
+        boxes = [{"row": box.get_y() + 0.5, "col": box.get_x() + 0.5, "height": box.get_height(),
+                  "width": box.get_width(), "colour": mpl.colors.to_hex(box.get_edgecolor()),
+                  "linewidth": box.get_linewidth(), "dash": box.get_linestyle() not in ("-", "solid")}
+                 for box in self.boxes.values() if box.get_visible()]
+        return {"title": self.ax.get_title(), "rows": self.shape[0], "cols": self.shape[1], "colours": colours,
+                "texts": [t.get_text() for t in self.texts], "boxes": boxes, "clickable": clickable,
+                "faint": [t.get_color() != "black" for t in self.texts]}

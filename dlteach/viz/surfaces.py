@@ -6,14 +6,19 @@ import numpy as np
 
 
 def draw_surface(ax, surface, levels: int = 16) -> list:
-    """Filled contours of ``surface.loss`` over its extent, with its minima as stars; returns the artists."""
+    """Filled contours of ``surface.loss`` over its extent, its global minimum a gold star and any
+    local one white; returns the artists."""
     x0, x1, y0, y1 = surface.extent
     gx, gy = np.meshgrid(np.linspace(x0, x1, 160), np.linspace(y0, y1, 120))
     z = surface.loss(gx, gy)
     steps = np.quantile(z, np.linspace(0, 1, levels) ** 2)  # denser levels near the minima
+    minima = np.array(surface.minima)
+    is_global = np.isclose(surface.loss(*minima.T), surface.loss(*minima.T).min())
     artists = [ax.contourf(gx, gy, z, levels=steps, cmap="viridis", alpha=0.55),
                ax.contour(gx, gy, z, levels=steps, colors="k", linewidths=0.4, alpha=0.5),
-               *ax.plot(*np.array(surface.minima).T, "*", color="gold", mec="black", ms=14, label="minima")]
+               *ax.plot(*minima[is_global].T, "*", color="gold", mec="black", ms=14, label="global minimum")]
+    if not is_global.all():
+        artists += ax.plot(*minima[~is_global].T, "*", color="white", mec="black", ms=12, label="local minimum")
     ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="$w_1$", ylabel="$w_2$")
     return artists
 

@@ -2,22 +2,37 @@
 
 An explorer owns one matplotlib ``Figure`` (built once, never registered with pyplot, so
 it cannot leak) and a dict ``state`` of control values. ``update(**changes)`` is pure
-Python: it redraws the figure's artists in place and returns a message for the learner
-(empty when all is well). Tests and benchmarks call it directly; ``widget()`` wraps it
-in ipywidgets controls and shows the figure as a PNG image; displaying an explorer in a
-notebook gives the live widget, with a static picture for viewers that run no kernel.
+Python: it checks every change against its control (type, finite, range or options) before
+anything is stored, so one bad value never poisons the explorer; then ``draw`` updates the
+figure's artists and returns a message for the learner (empty when all is well). Tests and
+benchmarks call it directly.
+
+``widget()`` wraps it in ipywidgets controls. An explorer that draws in the browser defines
+``live()`` (bqplot figures or an anywidget picture) and ``sync()``, which sends only the
+changed numbers after each update; the others show the figure as a PNG. Displaying an
+explorer gives the live widget, with the matplotlib picture for viewers that run no kernel.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
+import inspect
 import io
+import math
+import numbers
 import traceback
 
 import ipywidgets as W
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+PICTURE_CLASS = "dlteach-picture"  # the browser tests and benchmark watch this element change
+
+
+class ControlError(ValueError):
+    """A value a control cannot take; the explorer keeps its state and says why."""
 
 
 class Explorer:
@@ -25,35 +40,57 @@ class Explorer:
     end with ``self.update()``, and implement ``draw`` and ``controls``."""
 
     dpi = 80
+    _shown_by_cell: dict = {}  # cell id → the explorer last displayed there
 
     def __init__(self, figsize=(9.0, 4.0), **state):
         self.fig = Figure(figsize=figsize, dpi=self.dpi, layout="constrained")
         self.canvas = FigureCanvasAgg(self.fig)
         self.state = dict(state)
         self.message = ""
+        self._controls: dict[str, W.ValueWidget] | None = None
         self._view: W.VBox | None = None
+        self._syncing = False
+        self._busy = False
+        self.paused = False  # set by the pause button; stepwise work stops at its next step
 
     # -- the pure part ------------------------------------------------------------
     def update(self, **changes) -> str:
-        """Apply control changes, redraw in place and return the message shown to the learner."""
+        """Check and apply control changes, redraw, and return the message shown to the learner."""
         unknown = sorted(set(changes) - set(self.state))
         if unknown:
             raise TypeError(f"{type(self).__name__} has no control {unknown[0]!r}; "
                             f"its controls are {sorted(self.state)}")
-        self.state.update(changes)
-        self.message = self.draw(**self.state) or ""
+        before, state = self.state, dict(self.state)
+        for name, value in changes.items():
+            state[name] = self.check(name, value, state)
+        self.state = state  # draw may read it; a draw that raises puts the old state back
+        try:
+            self.message = self.draw(**state) or ""
+        except Exception:
+            self.state = before
+            raise
+        if self._view is not None:
+            self._show_state()
         return self.message
 
     def draw(self, **state) -> str | None:
-        """Update the figure's artists for ``state``; return a message or None."""
+        """Update the figure's artists (and the numbers ``sync`` sends) for ``state``; return a message or None."""
         raise NotImplementedError
 
-    def png(self) -> bytes:
-        """The figure as PNG bytes. The layout is solved on the first call and then kept,
-        which halves the cost of every later frame."""
+    def check(self, name: str, value, state: dict):
+        """``value`` for control ``name`` as the control would hold it, or a ControlError saying
+        what it accepts. Ranges and options come from the control's widget."""
+        return check_value(name, value, self.control_widgets[name])
+
+    def png(self, frame: bool = False) -> bytes:
+        """The figure as PNG bytes, its layout solved afresh so labels never overlap. A ``frame``
+        of the live widget keeps the layout of the frame before (half the cost of a frame)."""
+        if not frame:
+            self.fig.set_layout_engine("constrained")
         buffer = io.BytesIO()
         self.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})  # fast to encode, a little larger
-        self.fig.set_layout_engine("none")
+        if frame:
+            self.fig.set_layout_engine("none")
         return buffer.getvalue()
 
     # -- the ipywidgets part ------------------------------------------------------
@@ -61,63 +98,234 @@ class Explorer:
         """One widget per key of ``state``, holding its current value."""
         raise NotImplementedError
 
+    @property
+    def control_widgets(self) -> dict[str, W.ValueWidget]:
+        if self._controls is None:
+            self._controls = self.controls()
+        return self._controls
+
     def actions(self) -> dict[str, object]:
-        """Buttons for slow work: label → ``fn(report)``; ``report(fraction, text)`` moves the progress bar."""
+        """Buttons for slow work: label → ``fn(report)``; ``report(fraction, text)`` moves the progress
+        bar. A generator function yields between its steps, and then runs without blocking the kernel."""
         return {}
+
+    def live(self) -> W.DOMWidget | None:
+        """The picture drawn in the browser, or None to show the figure as a PNG."""
+        return None
+
+    def sync(self) -> None:
+        """Send the numbers of the last ``draw`` to the picture ``live()`` built."""
+
+    def _show_state(self):
+        """After an update: controls show the state, the picture and the note follow."""
+        self._syncing = True
+        try:
+            for name, control in self.control_widgets.items():
+                if control.value != self.state[name]:
+                    control.value = self.state[name]
+        finally:
+            self._syncing = False
+        self._refresh(self.message)
 
     def widget(self) -> W.VBox:
         if self._view is not None:
             return self._view
-        image = W.Image(value=self.png(), format="png")
-        note = W.HTML()
+        picture = self.live()
+        self._image = None
+        if picture is None:
+            picture = self._image = W.Image(value=self.png(), format="png")
+        picture.add_class(PICTURE_CLASS)
+        note = self._note = W.HTML()
         progress = W.FloatProgress(min=0.0, max=1.0, layout=W.Layout(width="30%", visibility="hidden"))
         progress_text = W.Label()
-
-        def show(message):
-            colour = "#a15c00" if message else "inherit"
-            note.value = f'<div style="color:{colour};font-weight:bold">{html.escape(message)}</div>'
-            image.value = self.png()
 
         def guarded(fn):
             def run(*args):
                 try:
-                    show(fn(*args) or "")
+                    fn(*args)
+                except ControlError as error:  # a value the control cannot take: said plainly
+                    note.value = f'<div style="color:#b00020;font-weight:bold">{html.escape(str(error))}</div>'
                 except Exception:  # shown in the widget, never swallowed
                     note.value = f'<pre style="color:#b00020">{html.escape(traceback.format_exc())}</pre>'
             return run
 
-        controls = self.controls()
+        def changed(change, name):
+            if not self._syncing:
+                self.update(**{name: change["new"]})
+
+        controls = self.control_widgets
         for name, control in controls.items():
-            control.observe(guarded(lambda change, name=name: self.update(**{name: change["new"]})), names="value")
+            control.observe(guarded(lambda change, name=name: changed(change, name)), names="value")
 
         def report(fraction, text=""):
             progress.value, progress_text.value = fraction, text
-            image.value = self.png()
+            self._refresh(self.message)
 
         buttons = []
+        pause = W.Button(description="pause", disabled=True, tooltip="stop after the current step")
+        pause.on_click(lambda _: setattr(self, "paused", True))
         for label, fn in self.actions().items():
             button = W.Button(description=label, button_style="primary")
 
             def clicked(_, fn=fn, button=button):
-                button.disabled, progress.layout.visibility = True, "visible"
+                if self._busy:  # a second press while working: already on it
+                    return
+                self._busy, button.disabled, progress.layout.visibility = True, True, "visible"
+
+                def done():
+                    self._busy, button.disabled, progress.layout.visibility = False, False, "hidden"
+                    pause.disabled = True
+                    self._refresh(self.message)
+
+                if inspect.isgeneratorfunction(fn):
+                    self.paused, pause.disabled = False, False
+                    run_stepwise(fn(report), done, guarded, stop=lambda: self.paused)
+                    return
                 try:
-                    return fn(report)
+                    fn(report)
                 finally:
-                    button.disabled, progress.layout.visibility = False, "hidden"
+                    done()
 
             button.on_click(guarded(clicked))
             buttons.append(button)
+        if any(inspect.isgeneratorfunction(fn) for fn in self.actions().values()):
+            buttons.append(pause)
 
-        show(self.message)
-        rows = [W.HBox(list(controls.values())[i:i + 3]) for i in range(0, len(controls), 3)]
+        self._view = W.VBox()
+        self._refresh(self.message)
+        rows = self.layout(controls)
         if buttons:
             rows.append(W.HBox([*buttons, progress, progress_text]))
-        self._view = W.VBox([*rows, note, image])
+        self._view.children = [*rows, note, picture]
         return self._view
+
+    def layout(self, controls: dict[str, W.ValueWidget]) -> list[W.Widget]:
+        """The rows of controls above the picture: three to a row unless an explorer says otherwise."""
+        widgets = list(controls.values())
+        return [W.HBox(widgets[i:i + 3]) for i in range(0, len(widgets), 3)]
+
+    def _refresh(self, message: str):
+        colour = "#a15c00" if message else "inherit"
+        self._note.value = f'<div style="color:{colour};font-weight:bold">{html.escape(message)}</div>'
+        if self._image is not None:
+            self._image.value = self.png(frame=True)
+        else:
+            self.sync()
+
+    def close(self) -> None:
+        """Close the widgets (the front end's views and the kernel's objects), so nothing keeps
+        this explorer alive; called when the same notebook cell shows a new explorer."""
+        if self._view is not None:
+            for widget in _descendants(self._view):
+                widget.close()
+            self._view = None
+        self._controls = None
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         """The live widget where a widget manager runs, the picture elsewhere."""
+        cell = _current_cell()
+        if cell is not None:
+            previous = Explorer._shown_by_cell.get(cell)
+            if previous is not None and previous is not self:
+                previous.close()
+            Explorer._shown_by_cell[cell] = self
         bundle = self.widget()._repr_mimebundle_()
         bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
         bundle["text/plain"] = f"<{type(self).__name__}: run the notebook in JupyterLab to use its controls>"
         return bundle
+
+
+def check_value(name: str, value, control: W.ValueWidget, ranged: bool = True):
+    """``value`` checked against what ``control`` can hold: one of its options, a bool, text, or a
+    finite number in its range (whole for an IntSlider); a ControlError saying what it accepts."""
+    if isinstance(control, (W.Dropdown, W.ToggleButtons, W.SelectionSlider, W.RadioButtons)):
+        options = [o[1] if isinstance(o, tuple) else o for o in control.options]
+        if not any(value == o and type(value) is type(o) or _same_number(value, o) for o in options):
+            raise ControlError(f"{name} must be one of {options}, got {value!r}")
+        return next(o for o in options if value == o)
+    if isinstance(control, W.Checkbox):
+        if not isinstance(value, bool):
+            raise ControlError(f"{name} must be True or False, got {value!r}")
+        return value
+    if isinstance(control, (W.Text, W.Textarea)):
+        if not isinstance(value, str):
+            raise ControlError(f"{name} must be text, got {type(value).__name__}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ControlError(f"{name} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ControlError(f"{name} must be a finite number, got {value!r}")
+    low, high = control.min, control.max
+    if isinstance(control, W.FloatLogSlider):
+        low, high = control.base ** low, control.base ** high
+    if isinstance(control.value, int):  # an IntSlider, a Play button…
+        if value != int(value):
+            raise ControlError(f"{name} must be a whole number, got {value!r}")
+        value = int(value)
+    else:
+        value = float(f"{float(value):.12g}")  # 0.9000000000000001 from a slider is 0.9
+    slack = 1e-9 * max(abs(low), abs(high))  # the slider's ends, give or take rounding
+    if ranged and not low - slack <= value <= high + slack:
+        raise ControlError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    return value
+
+
+def _same_number(value, option) -> bool:
+    numeric = isinstance(value, numbers.Real) and isinstance(option, numbers.Real)
+    return numeric and not isinstance(value, bool) and math.isclose(value, option, rel_tol=1e-9)
+
+
+def run_stepwise(steps, done, guarded, stop=lambda: False):
+    """Run a generator of work steps, yielding to the kernel between them (ipywidgets'
+    asynchronous pattern) so controls, the pause button and other cells stay answered, until it
+    ends or ``stop()`` says so; without a running event loop (a test, a script) run it straight
+    through."""
+    def finish():
+        try:
+            for _ in steps:
+                if stop():
+                    break
+        finally:
+            steps.close()
+            done()
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        guarded(finish)()
+        return
+
+    async def stepwise():
+        try:
+            for _ in steps:
+                await asyncio.sleep(0.001)
+                if stop():
+                    break
+        finally:
+            steps.close()
+            done()
+
+    task = loop.create_task(stepwise())
+    task.add_done_callback(lambda t: t.cancelled() or t.exception() is None or guarded(t.result)())
+
+
+def _descendants(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _descendants(child)
+    for attr in ("marks", "axes", "scales"):  # a bqplot figure's parts are widgets too
+        for part in getattr(widget, attr, ()) or ():
+            if isinstance(part, W.Widget):
+                yield part
+
+
+def _current_cell():
+    """The id of the notebook cell being run (JupyterLab and nbclient send it), or None."""
+    try:
+        from IPython import get_ipython
+
+        kernel = get_ipython().kernel
+        parent = kernel.get_parent("shell") if hasattr(kernel, "get_parent") else kernel._parent_header
+        return parent.get("metadata", {}).get("cellId")
+    except Exception:  # no kernel (a script, a test): nothing to replace
+        return None

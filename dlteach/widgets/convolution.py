@@ -14,7 +14,8 @@ import numpy as np
 
 from ..nn.functional import avg_pool2d, conv2d, l2_pool2d, max_pool2d
 from ..viz.grids import MINUS, AnnotatedGrid, number
-from .base import Explorer
+from .base import Explorer, check_value
+from .grids import GridsView
 
 LECTURE_IMAGE = "100001\n010010\n001100\n100010\n010010\n001010"
 KERNELS = {"kernel 1": "1 -1 -1\n-1 1 -1\n-1 -1 1", "kernel 2": "-1 1 -1\n-1 1 -1\n-1 1 -1"}
@@ -146,7 +147,6 @@ class ConvolutionExplorer(Explorer):
                                           transform=ax_window.transAxes)
         self.text_pool = ax_pool.text(0, 1, "", va="top", ha="left", family="monospace", fontsize=11,
                                       transform=ax_pool.transAxes)
-        self._controls: dict[str, W.ValueWidget] = {}
         self.n_steps = 0
         self.output = self.partial = self.pooled = self.pooled_partial = None
         self.equation = self.pool_text = ""
@@ -164,11 +164,12 @@ class ConvolutionExplorer(Explorer):
             elif shown is not None:
                 changes[text] = shown
         message = super().update(**changes)
-        if self._controls:  # the live widget: keep its choices, texts and step slider in step with the state
-            for name in ("image", "my_image", "kernel", "my_kernel"):
-                self._controls[name].value = self.state[name]
-            self._controls["position"].max = max(self.n_steps - 1, 0)
+        self.control_widgets["position"].max = max(self.n_steps - 1, 0)
         return message
+
+    def check(self, name, value, state):
+        """As :meth:`Explorer.check`; a window position outside the sweep is clamped by ``draw``."""
+        return check_value(name, value, self.control_widgets[name], ranged=name != "position")
 
     def draw(self, image, my_image, kernel, my_kernel, stride, padding, position, pool, pool_size):
         if image not in IMAGES:
@@ -281,7 +282,7 @@ class ConvolutionExplorer(Explorer):
     def controls(self):
         s = self.state
         area = dict(layout=W.Layout(width="150px", height="130px"), continuous_update=False)
-        self._controls = {
+        return {
             "image": W.Dropdown(options=IMAGES, value=s["image"], description="image"),
             "my_image": W.Textarea(value=s["my_image"], placeholder="one row per line, e.g. 0110", **area),
             "kernel": W.Dropdown(options=[*KERNELS, "my kernel"], value=s["kernel"], description="kernel"),
@@ -293,26 +294,58 @@ class ConvolutionExplorer(Explorer):
             "pool_size": W.IntSlider(value=s["pool_size"], min=1, max=4, description="pool size"),
             "position": W.IntSlider(value=s["position"], min=0, max=max(self.n_steps - 1, 0), description="window"),
         }
-        return self._controls
 
-    def widget(self) -> W.VBox:
-        """The base widget, rearranged: image and kernel editors side by side, and a play
-        button and single steps driving the window slider."""
-        if self._view is not None:
-            return self._view
-        view = super().widget()
-        c = self._controls
+    def layout(self, c):
+        """Image and kernel editors side by side; a play button and single steps drive the window."""
         play = W.Play(value=c["position"].value, min=0, max=c["position"].max, interval=900, description="play")
         W.jslink((play, "value"), (c["position"], "value"))
         W.jslink((play, "max"), (c["position"], "max"))
         back, forward = W.Button(description="◀ step"), W.Button(description="step ▶")
         back.on_click(lambda _: setattr(c["position"], "value", max(c["position"].value - 1, 0)))
         forward.on_click(lambda _: setattr(c["position"], "value", min(c["position"].value + 1, c["position"].max)))
-        note, image = view.children[-2:]
-        view.children = [
+        return [
             W.HBox([W.VBox([c["image"], c["my_image"]]), W.VBox([c["kernel"], c["my_kernel"]]),
                     W.VBox([c["stride"], c["padding"], c["pool_size"], c["pool"]])]),
             W.HBox([play, back, forward, c["position"]]),
-            note, image,
+            W.HTML("<i>Click a pixel of the image or a cell of the kernel to change it; click a cell of the "
+                   "output map to see how it is computed.</i>"),
         ]
-        return view
+
+    def live(self):
+        self.live_grids = GridsView(height=190)
+        self.live_grids.on_cell(self.clicked)
+        return self.live_grids
+
+    def sync(self):
+        grids = (self.grid_image, self.grid_kernel, self.grid_output, self.grid_pooled)
+        with self.live_grids.hold_sync():
+            self.live_grids.panels = [grid.panel(clickable=i < 3) for i, grid in enumerate(grids)]
+            self.live_grids.notes = [text for text in (self.equation, self.pool_text) if text]
+
+    def clicked(self, panel: int, row: int, col: int, drag: bool = False):
+        """A click on the picture: flip an image pixel (0 ↔ 1), cycle a kernel weight
+        (1 → −1 → 0 → 1), or move the window to an output cell."""
+        if panel == 2 and self.output is not None:
+            self.update(position=row * self.output.shape[1] + col)
+            return
+        if drag:
+            return
+        if panel == 0:
+            x = parse_grid(LECTURE_IMAGE if self.state["image"] == "lecture image" else self.state["my_image"],
+                           "image", MAX_IMAGE)
+            shown = self.state["padding"]
+            r, c = row - shown, col - shown
+            if 0 <= r < x.shape[0] and 0 <= c < x.shape[1]:
+                x[r, c] = 0.0 if x[r, c] else 1.0
+                self.update(my_image=grid_text(x), position=self.state["position"])
+        elif panel == 1:
+            w = parse_grid(KERNELS.get(self.state["kernel"], self.state["my_kernel"]), "kernel", MAX_KERNEL)
+            w[row, col] = {1.0: -1.0, -1.0: 0.0}.get(float(w[row, col]), 1.0)
+            self.update(my_kernel=grid_text(w))
+
+
+def grid_text(grid: np.ndarray) -> str:
+    """A grid as the text boxes write it: 0/1 rows as digits (``0110``), other rows spaced (``1 -1 0``)."""
+    if np.isin(grid, (0, 1)).all():
+        return "\n".join("".join(str(int(v)) for v in row) for row in grid)
+    return "\n".join(" ".join(number(v).replace(MINUS, "-") for v in row) for row in grid)

@@ -2,8 +2,9 @@
 
 A fully connected layer from m to n units has (m + 1)·n parameters (weights and biases),
 so a net of ``depth`` hidden layers of ``width`` units is matched by one hidden layer of
-the width that gives the same total. Both are trained the same way on the same 2-D data
-(the 'Train both' button); the decision regions and test accuracies are shown side by side.
+the width that gives the same total. Both are trained the same way on the same 2-D data,
+live: play, pause or step an epoch at a time and watch both decision regions and both loss
+curves move. Clicking the plane adds a training point of the chosen class, or removes one.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from ..models.mlp import ACTIVATIONS
 from ..nn import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import History, TrainingDiverged, accuracy, fit
+from ..viz.training import CLASS_COLOURS
 from ..viz.training import DecisionMap, LayerWidths
 from .base import Explorer
+from .live import rgba_png
 
 DATASETS = {
     "spirals": lambda n, seed: spirals(n, noise=0.05, arms=2, seed=seed),
@@ -31,6 +34,10 @@ DATASETS = {
     "xor": lambda n, seed: xor(n, noise=0.05, seed=seed),
 }
 N_TRAIN, N_TEST = 600, 2000
+LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
+CLICKS = ("add class 0 (blue)", "add class 1 (red)", "add class 2 (green)", "remove")
+MAP_RESOLUTION = 64  # decision-map pixels per side: cheap enough to redraw after every epoch
+TIE = 0.005  # test accuracies closer than this are a tie
 MAX_DEPTH, MAX_WIDTH = 8, 64
 GAIN = 3 ** 0.5  # weights uniform in ±√3/√fan_in, so Var(W) = 1/fan_in: tanh signals keep their size through depth
 
@@ -77,11 +84,12 @@ def train_net(sizes, data, activation: str = "tanh", epochs: int = 200, lr: floa
 
 
 class DeepVsFatExplorer(Explorer):
-    """Decision regions of a deep net and of a one-hidden-layer net with the same parameter count."""
+    """Decision regions of a deep net and of a one-hidden-layer net with the same parameter count,
+    trained side by side, live."""
 
     def __init__(self, depth=4, width=10, activation="tanh", data="spirals", epochs=200, lr=0.02, seed=0):
         super().__init__(figsize=(11, 4.6), depth=depth, width=width, activation=activation, data=data,
-                         epochs=epochs, lr=lr)
+                         epochs=epochs, lr=lr, click=CLICKS[0])
         self.seed = seed
         grid = self.fig.add_gridspec(2, 3, width_ratios=[1, 1, 0.8])
         self.ax_deep, self.ax_fat = self.fig.add_subplot(grid[:, 0]), self.fig.add_subplot(grid[:, 1])
@@ -99,90 +107,147 @@ class DeepVsFatExplorer(Explorer):
         self.ax_loss.grid(alpha=0.3)
         self.ax_loss.legend(fontsize=7, loc="upper right")
         self.data, self.maps, self.maps_for = {}, (), None
-        self.pictures: dict[tuple, list[np.ndarray]] = {}  # decision-region images per run, drawn once
-        self.runs: dict[tuple, tuple[Trained, Trained] | str] = {}
+        self.nets: list[Net] = []      # the pair being trained, for the architecture in self.built_for
+        self.built_for = None
+        self.failure = ""              # why training stopped, when it failed
+        self.note = ""                 # what a control changed mid-training did
         self.update()
 
     # -- what the controls describe ---------------------------------------------------
     def sizes(self) -> tuple[list[int], list[int]]:
         """(deep sizes, fat sizes) for the current controls: the fat net matches the deep net's parameters."""
         s = self.state
-        n_out = int(self._data(s["data"])[1].max()) + 1
+        n_out = self.n_classes(s["data"])
         deep = deep_sizes(s["depth"], s["width"], 2, n_out)
         return deep, [2, fat_width(parameter_count(deep), 2, n_out), n_out]
 
-    def _data(self, name):
-        if name not in self.data:
-            self.data[name] = make_data(name, self.seed)
-        return self.data[name]
+    def n_classes(self, name) -> int:
+        return int(make_data_cached(self, name)[1].max()) + 1
 
-    def _key(self):
+    def training_set(self):
+        """(X, y) the nets train on: the data set's training points as the learner edited them."""
+        X, y, *_ = make_data_cached(self, self.state["data"])
+        return X, y
+
+    def _architecture(self, s):
+        return (s["data"], s["depth"], s["width"], s["activation"])
+
+    # -- training: live, an epoch at a time ----------------------------------------------
+    def _build(self):
         s = self.state
-        return (s["data"], s["depth"], s["width"], s["activation"], s["epochs"], s["lr"])
+        self.nets = [Net(sizes, s["activation"], s["lr"], self.seed) for sizes in self.sizes()]
+        self.built_for, self.failure = self._architecture(s), ""
 
-    def _valid(self, s) -> str:
-        if s["data"] not in DATASETS:
-            return f"data must be one of {', '.join(DATASETS)}, got {s['data']!r}."
-        if s["activation"] not in ACTIVATIONS:
-            return f"activation must be sigmoid, tanh or relu, got {s['activation']!r}."
-        for name, low, high in (("depth", 1, MAX_DEPTH), ("width", 1, MAX_WIDTH), ("epochs", 1, 2000)):
-            if not (isinstance(s[name], (int, np.integer)) and low <= s[name] <= high):
-                return f"{name} must be a whole number from {low} to {high}, got {s[name]!r}."
-        if not s["lr"] > 0:
-            return f"The learning rate must be positive, got {s['lr']!r}."
-        return ""
+    def step(self, epochs: int = 1) -> str:
+        """Train both nets for ``epochs`` more epochs (at most up to the epochs control)."""
+        if self.built_for != self._architecture(self.state):
+            self._build()
+        X, y = self.training_set()
+        for _ in range(epochs):
+            if self.failure or self.nets[0].epochs >= self.state["epochs"]:
+                break
+            for name, net in zip(("thin + tall", "fat + short"), self.nets):
+                try:
+                    net.epoch(X, y, self.state["lr"], self.seed)
+                except TrainingDiverged as error:
+                    self.failure = f"The {name} net diverged. {error} Lower η and train again."
+        self.note = ""
+        return self.update()
 
-    # -- training: on the button -----------------------------------------------------
     def train(self, report=None) -> str:
-        """Train the deep and the fat net for the current controls (kept in a cache)."""
-        if self._valid(self.state) or self._key() in self.runs:
-            return self.update()
-        s, data = self.state, self._data(self.state["data"])
-        pair = []
-        try:
-            for i, sizes in enumerate(self.sizes()):
-                def progress(history, i=i):
-                    done = len(history.epoch_loss)
-                    if report and done % max(s["epochs"] // 4, 1) == 0:
-                        report((i + done / s["epochs"]) / 2, f"{'deep' if i == 0 else 'fat'} net, epoch {done}")
-                pair.append(train_net(sizes, data, s["activation"], s["epochs"], s["lr"], self.seed, progress))
-            self.runs[self._key()] = tuple(pair)
-            self.pictures.pop(self._key(), None)
-        except TrainingDiverged as error:
-            self.runs[self._key()] = f"The {'deep' if len(pair) == 0 else 'fat'} net diverged. {error}"
-        if report:
-            report(1.0, "done")
+        """Train both nets to the epochs control, all at once (as a notebook cell does)."""
+        for _ in self.training(report):
+            pass
+        return self.message
+
+    def training(self, report=None):
+        """Train both nets to the epochs control, an epoch or so per step (the play button)."""
+        if self.built_for != self._architecture(self.state) or self.failure:
+            self._build()
+        architecture, total = self.built_for, self.state["epochs"]
+        while not self.failure and self.nets[0].epochs < self.state["epochs"]:
+            if self.built_for != architecture:
+                return  # a control changed the nets: the message says so
+            chunk = max(1, self.state["epochs"] // 50)
+            self.step(chunk)
+            if report:
+                report(self.nets[0].epochs / total, f"epoch {self.nets[0].epochs} of {total}")
+            yield
+
+    def reset(self, report=None) -> str:
+        """New nets, untrained."""
+        self._build()
         return self.update()
 
     def actions(self):
-        return {"Train both": self.train}
+        return {"▶ train": self.training, "step one epoch": lambda report: self.step(1), "reset": self.reset}
 
-    # -- drawing: on every slider move ------------------------------------------------
-    def draw(self, depth, width, activation, data, epochs, lr):
-        problem = self._valid(self.state)
-        if problem:
-            return problem
-        if data != self.maps_for:  # new data: new axes contents (rare, so built afresh)
-            X, y, *_ = self._data(data)
+    # -- the learner's own points ----------------------------------------------------------
+    def clicked(self, x: float, y: float) -> str:
+        """Add a training point of the chosen class at (x, y), or remove the point nearest to it."""
+        X, labels = self.training_set()
+        choice = CLICKS.index(self.state["click"])
+        if choice == len(CLICKS) - 1:
+            if len(X) <= 2:
+                return self.update()
+            nearest = int(np.argmin(((X - (x, y)) ** 2).sum(axis=1)))
+            keep = np.arange(len(X)) != nearest
+            X, labels = X[keep], labels[keep]
+        elif choice >= self.n_classes(self.state["data"]):
+            self.note = f"{self.state['data']} has {self.n_classes(self.state['data'])} classes: choose another."
+            return self.update()
+        else:
+            X, labels = np.vstack([X, [(x, y)]]), np.append(labels, choice)
+        _, _, X_test, y_test = self.data[self.state["data"]]
+        self.data[self.state["data"]] = (X, labels, X_test, y_test)
+        self.maps_for = None  # redraw the points
+        self.note = ""
+        return self.update()
+
+    # -- drawing: on every update --------------------------------------------------------
+    def check(self, name, value, state):
+        value = super().check(name, value, state)
+        if self.nets and name == "lr" and self._busy:
+            self.note = f"η is now {value:g} for both nets, from the next epoch on."
+        elif self.nets and name in ("data", "depth", "width", "activation") and self.nets[0].epochs:
+            self.note = f"The {name} changed: the nets start again from scratch (press ▶ train)."
+        return value
+
+    def draw(self, depth, width, activation, data, epochs, lr, click):
+        X, y = self.training_set()
+        if self.maps_for != data:
             for ax in (self.ax_deep, self.ax_fat):
                 ax.clear()
-            self.maps, self.maps_for = (DecisionMap(self.ax_deep, X, y), DecisionMap(self.ax_fat, X, y)), data
+            self.maps = tuple(DecisionMap(ax, X, y, extent=self._extent(data), resolution=MAP_RESOLUTION)
+                              for ax in (self.ax_deep, self.ax_fat))
+            self.maps_for = data
+        if self.built_for != self._architecture(self.state):
+            self._build()
         deep, fat = self.sizes()
         p_deep, p_fat = parameter_count(deep), parameter_count(fat)
         self._draw_shapes(deep, fat)
-        result = self.runs.get(self._key())
-        trained = result if isinstance(result, tuple) else (None, None)
-        if self._key() not in self.pictures:
-            self.pictures[self._key()] = [m.colours(t.model if t else None) for m, t in zip(self.maps, trained)]
-        for m, picture in zip(self.maps, self.pictures[self._key()]):
-            m.show(colours=picture)
-        for line, t in zip((self.loss_deep, self.loss_fat), trained):
-            line.set_data(*((np.arange(1, len(t.history.epoch_loss) + 1), t.history.epoch_loss) if t else ([], [])))
+        _, _, X_test, y_test = self.data[data]
+        self.pictures, self.titles = [], []
+        for m, net, ax, label in zip(self.maps, self.nets, (self.ax_deep, self.ax_fat),
+                                     (f"thin + tall: {depth} × {width}", f"fat + short: 1 × {fat[1]}")):
+            trained = net.epochs > 0
+            self.pictures.append(m.colours(net.model if trained else None))
+            m.show(colours=self.pictures[-1])
+            net.test_accuracy = accuracy(net.model, X_test, y_test) if trained else None
+            net.train_accuracy = accuracy(net.model, X, y) if trained else None
+            score = f", test {net.test_accuracy:.1%}" if trained else ""
+            self.titles.append(f"{label}, {parameter_count(net.sizes):,} parameters{score}")
+            ax.set_title(self.titles[-1], fontsize=9)
+        for line, net in zip((self.loss_deep, self.loss_fat), self.nets):
+            line.set_data(np.arange(1, net.epochs + 1), net.losses)
         self.ax_loss.set_xlim(0, epochs)
-        accuracy_text = [f", test accuracy {t.test_accuracy:.1%}" if t else "" for t in trained]
-        self.ax_deep.set_title(f"thin + tall: {depth} × {width}, {p_deep:,} parameters{accuracy_text[0]}", fontsize=9)
-        self.ax_fat.set_title(f"fat + short: 1 × {fat[1]}, {p_fat:,} parameters{accuracy_text[1]}", fontsize=9)
-        return self._message(depth, width, p_deep, p_fat, result)
+        return self._message(depth, width, p_deep, p_fat)
+
+    def _extent(self, name):
+        X, *_ = make_data_cached(self, name)
+        (x0, y0), (x1, y1) = X.min(axis=0), X.max(axis=0)
+        pad = 0.08 * max(x1 - x0, y1 - y0)
+        return (x0 - pad, x1 + pad, y0 - pad, y1 + pad)
 
     def _draw_shapes(self, deep, fat):
         widest = max(max(deep[1:-1]), fat[1])
@@ -190,40 +255,141 @@ class DeepVsFatExplorer(Explorer):
         self.fat_shape.show(fat, 0.55 * widest)
         self.ax_shape.set_xlim(-1.1 * widest, 1.1 * widest)
 
-    def _message(self, depth, width, p_deep, p_fat, result) -> str:
+    def _message(self, depth, width, p_deep, p_fat) -> str:
         budget = f"Parameters: {p_deep:,} thin + tall, {p_fat:,} fat + short."
-        if isinstance(result, str):
-            return result + " Lower the learning rate and train again."
+        note = f"{self.note} " if self.note else ""
+        if self.failure:
+            return note + self.failure
         if depth == 1:
-            return f"With one hidden layer both nets are the same shape: raise the depth to compare. {budget}"
+            return note + f"With one hidden layer both nets are the same shape: raise the depth to compare. {budget}"
+        deep, fat = self.nets
+        if deep.epochs == 0:
+            return note + f"{budget} Press ▶ train to train both with the same settings, live."
+        epochs = f"After {deep.epochs} of {self.state['epochs']} epochs"
+        chance = 1 / self.n_classes(self.state["data"])
+        flat = [name for name, net in (("thin + tall", deep), ("fat + short", fat)) if net.flat(chance)]
+        vanishing = (f" Through {depth} sigmoid layers the thin + tall net's gradient vanishes (lesson 4): "
+                     "try tanh or relu.") if self.state["activation"] == "sigmoid" and depth > 2 else ""
+        if len(flat) == 2:
+            return note + (f"{epochs} neither net has learned anything: both are at chance ({chance:.0%}) on "
+                           f"their own training data. {budget}{vanishing}")
+        gap = deep.test_accuracy - fat.test_accuracy
+        verdict = ("a tie" if abs(gap) < TIE else "thin + tall wins here" if gap > 0 else "fat + short wins here")
+        text = (f"{epochs}: test accuracy thin + tall {deep.test_accuracy:.1%} (training {deep.train_accuracy:.1%}), "
+                f"fat + short {fat.test_accuracy:.1%} (training {fat.train_accuracy:.1%}): {verdict}. {budget}")
+        if flat:
+            net = deep if flat[0] == "thin + tall" else fat
+            if vanishing and flat[0] == "thin + tall":
+                text += vanishing
+            elif net.exploded():
+                text += f" The {flat[0]} net's loss jumped up and stayed: η = {self.state['lr']:g} is too large for it."
+            else:
+                text += f" The {flat[0]} net is still at chance: train longer or raise η."
         if width == 1:
-            return ("With width 1 every hidden layer squeezes the input through a single number, "
-                    f"so the deep net cannot separate much. {budget}")
-        if result is None:
-            return f"{budget} Press 'Train both' to train them with the same settings."
-        d, f = result
-        chance = 1 / (int(self._data(self.state["data"])[1].max()) + 1)
-        stuck = [name for name, r in (("thin + tall", d), ("fat + short", f)) if r.train_accuracy < chance + 0.05]
-        if len(stuck) == 2:
-            return (f"Neither net learned: both are at chance on their own training data ({chance:.0%}). "
-                    f"Is the learning rate η = {self.state['lr']:g} too large, too small, or the training too short? "
-                    f"{budget}")
-        better = "thin + tall" if d.test_accuracy > f.test_accuracy else "fat + short"
-        text = (f"Test accuracy: thin + tall {d.test_accuracy:.1%} (training {d.train_accuracy:.1%}), "
-                f"fat + short {f.test_accuracy:.1%} (training {f.train_accuracy:.1%}): {better} wins here. {budget}")
-        if stuck:
-            text += (f" The {stuck[0]} net learned nothing (training accuracy at chance, {chance:.0%}): "
-                     f"try a smaller η or more epochs.")
-        return text
+            text += " With width 1 every hidden layer squeezes the input through a single number."
+        return note + text
 
+    # -- the controls and the live picture ----------------------------------------------
     def controls(self):
         return {
-            "depth": W.IntSlider(value=self.state["depth"], min=1, max=MAX_DEPTH, description="hidden layers"),
+            "depth": W.IntSlider(value=self.state["depth"], min=1, max=MAX_DEPTH, description="hidden layers",
+                                 style={"description_width": "initial"}),
             "width": W.IntSlider(value=self.state["width"], min=1, max=MAX_WIDTH, description="width"),
             "data": W.Dropdown(options=list(DATASETS), value=self.state["data"], description="data"),
             "activation": W.Dropdown(options=["tanh", "sigmoid", "relu"], value=self.state["activation"],
                                      description="activation"),
             "epochs": W.IntSlider(value=self.state["epochs"], min=10, max=1000, step=10, description="epochs"),
-            "lr": W.FloatLogSlider(value=self.state["lr"], base=10, min=-3, max=0, step=0.1,
-                                   description="η (lr)", readout_format=".3g"),
+            "lr": W.SelectionSlider(options=LEARNING_RATES, value=self.state["lr"], description="η (lr)"),
+            "click": W.ToggleButtons(options=CLICKS, value=self.state["click"], description="click the plane to",
+                                     style={"description_width": "initial", "button_width": "150px"}),
         }
+
+    def live(self):
+        import bqplot as bq
+
+        self.live_maps, self.live_points, self.live_figures = [], [], []
+        for i in range(2):
+            sx, sy = bq.LinearScale(), bq.LinearScale()
+            image = bq.Image(image=W.Image(format="png"), scales={"x": sx, "y": sy})
+            image.on_element_click(lambda _, event: self.clicked(event["data"]["click_x"], event["data"]["click_y"]))
+            points = [bq.Scatter(x=[], y=[], scales={"x": sx, "y": sy}, colors=[colour], default_size=12,
+                                 stroke="white", stroke_width=0.5, interactions={"click": "select"})
+                      for colour in CLASS_COLOURS[:3]]
+            for mark in points:  # a click on a point: the same as a click on the plane there
+                mark.on_element_click(self._point_clicked)
+            self.live_maps.append(image)
+            self.live_points.append(points)
+            self.live_figures.append(bq.Figure(
+                marks=[image, *points], layout=W.Layout(width="360px", height="360px"), animation_duration=0,
+                fig_margin={"top": 30, "bottom": 10, "left": 10, "right": 10}, title_style={"font-size": "12px"}))
+        lx, ly = bq.LinearScale(min=0), bq.LogScale(min=0.001, max=5)
+        self.live_losses = [bq.Lines(x=[], y=[], scales={"x": lx, "y": ly}, colors=[colour], labels=[label],
+                                     display_legend=True)
+                            for colour, label in (("#9467bd", "thin + tall"), ("#bcbd22", "fat + short"))]
+        self.live_loss_x = lx
+        loss = bq.Figure(marks=self.live_losses, axes=[bq.Axis(scale=lx, label="epoch"),
+                                                        bq.Axis(scale=ly, side="left", label="training loss")],
+                         layout=W.Layout(width="300px", height="360px"), animation_duration=0,
+                         legend_location="top-right", fig_margin={"top": 30, "bottom": 40, "left": 50, "right": 10})
+        self._live_points_for = None
+        return W.HBox([*self.live_figures, loss])
+
+    def _point_clicked(self, mark, event):
+        data = event["data"]
+        self.clicked(*((data["x"], data["y"]) if "x" in data else (mark.x[data["index"]], mark.y[data["index"]])))
+
+    def sync(self):
+        x0, x1, y0, y1 = self.maps[0].extent
+        X, y = self.training_set()
+        for figure, image, points, picture, title in zip(self.live_figures, self.live_maps, self.live_points,
+                                                         self.pictures, self.titles):
+            image.image.value = rgba_png(picture[::-1], smooth_to=192)
+            if self._live_points_for is not X:
+                with image.hold_sync():
+                    image.x, image.y = [x0, x1], [y0, y1]
+                for c, mark in enumerate(points):
+                    with mark.hold_sync():
+                        mark.x, mark.y = X[y == c, 0], X[y == c, 1]
+            figure.title = title
+        self._live_points_for = X
+        self.live_loss_x.max = self.state["epochs"]
+        for line, net in zip(self.live_losses, self.nets):
+            with line.hold_sync():
+                line.x, line.y = np.arange(1, net.epochs + 1), np.asarray(net.losses)
+
+
+def make_data_cached(explorer, name):
+    """The explorer's copy of data set ``name`` (made on first use; the learner's edits live in it)."""
+    if name not in explorer.data:
+        explorer.data[name] = make_data(name, explorer.seed)
+    return explorer.data[name]
+
+
+class Net:
+    """One of the two nets, trained an epoch at a time with SGD (momentum 0.9, batches of 32)."""
+
+    def __init__(self, sizes, activation: str, lr: float, seed: int):
+        self.sizes = list(sizes)
+        self.model = MLP(sizes, activation, seed=seed, gain=GAIN)
+        self.optimizer = SGD(self.model, lr=lr, momentum=0.9)
+        self.loss_fn = SoftmaxCrossEntropy()
+        self.losses: list[float] = []
+        self.test_accuracy = self.train_accuracy = None
+
+    @property
+    def epochs(self) -> int:
+        return len(self.losses)
+
+    def epoch(self, X, y, lr: float, seed: int) -> None:
+        self.optimizer.lr = lr
+        history = fit(self.model, self.loss_fn, self.optimizer, X, y, epochs=1, batch_size=32,
+                      seed=seed * 100_003 + self.epochs, progress=False)
+        self.losses.append(history.epoch_loss[-1])
+
+    def flat(self, chance: float) -> bool:
+        """Still at chance on its own training data."""
+        return self.train_accuracy is not None and self.train_accuracy < chance + 0.05
+
+    def exploded(self) -> bool:
+        """The loss rose above where it started."""
+        return len(self.losses) > 1 and max(self.losses[1:]) > 1.5 * self.losses[0]

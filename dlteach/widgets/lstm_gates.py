@@ -46,7 +46,6 @@ class LSTMGateExplorer(Explorer):
         ax = self.trace_plot.ax_cell
         self.symbol_lines = [ax.plot([], [], "-", color=c, lw=1, alpha=0.45)[0] for c in SYMBOL_COLOURS]
         self.symbol_labels = [ax.text(0, 0, s, color=c, fontsize=8, va="center") for s, c in zip(SYMBOLS, SYMBOL_COLOURS)]
-        self._controls: dict[str, W.ValueWidget] = {}
         self.update()
 
     # -- the pure part ------------------------------------------------------------
@@ -150,12 +149,9 @@ class LSTMGateExplorer(Explorer):
         within = np.mean([cells[-2, y_test == k].var(axis=0) for k in range(len(SYMBOLS))], axis=0)
         unit = int(np.argmax(self.mean_cells[-2].var(axis=0) / (within + 1e-12)))
         changes = {"source": "trained LSTM", "unit": unit, "example": 0}
-        if self._controls:  # move the widgets too; each move calls update
-            self._controls["unit"].max = model.rnn.hidden_size - 1
-            self._controls["example"].max = len(y_test) - 1
-            for name, value in changes.items():
-                self._controls[name].value = value
-            return self.message
+        controls = self.control_widgets
+        controls["unit"].max = model.rnn.hidden_size - 1
+        controls["example"].max = len(y_test) - 1
         return self.update(**changes)
 
     # -- the ipywidgets part ------------------------------------------------------
@@ -164,13 +160,12 @@ class LSTMGateExplorer(Explorer):
                 for name in SIGNALS}
         H = self.model.rnn.hidden_size if self.model is not None else self.hidden_size
         N = len(self.test_y) if self.model is not None else 200
-        self._controls = {
+        return {
             "source": W.Dropdown(options=SOURCES, value=self.state["source"], description="cell"),
             **text,
             "unit": W.IntSlider(value=self.state["unit"], min=0, max=H - 1, description="unit"),
             "example": W.IntSlider(value=self.state["example"], min=0, max=N - 1, description="example"),
         }
-        return self._controls
 
     def actions(self):
         return {"train an LSTM": self.train}

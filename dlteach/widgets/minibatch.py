@@ -5,8 +5,9 @@ squared error, so the total loss L(w, b) is an exact quadratic and its contours 
 drawn exactly. One epoch with batch size B makes ⌈N / B⌉ updates, each descending the
 loss of one mini-batch only: "L is different each time we update".
 
-Training happens on the Train button (``train()``); moving a slider only redraws runs
-already in the cache.
+Training happens on the Train button (``train()``, one batch size after another, yielding to
+the kernel in between); moving a slider only redraws runs already in the cache. In JupyterLab
+the picture is drawn in the browser (bqplot) from the same numbers as the matplotlib figure.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ from ..surfaces import Surface
 from ..train import TrainingDiverged, fit
 from ..viz.surfaces import draw_surface
 from .base import Explorer
+from .gradient_descent import surface_png
 
 N = 200
 START = (-1.0, 2.5)                # θ⁰ = (w, b), the same for every run
+LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+TARGETS = (0.1, 0.12, 0.15, 0.175, 0.2, 0.25, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 def line_data(n: int = N, seed=0) -> tuple[np.ndarray, np.ndarray]:
@@ -169,27 +173,18 @@ class MiniBatchExplorer(Explorer):
         (self.noisy,) = self.ax_updates.plot([], [], color="grey", lw=0.5, alpha=0.5, label="mini-batch loss")
         self.curves: dict[int, tuple] = {}
         self.legend_for: list[int] | None = None
-        self.labels_fixed = False
         self.update()
-
-    def png(self) -> bytes:
-        """The frame; after the first one the axis labels stay where it put them (the layout is fixed
-        then), which spares matplotlib measuring every tick label to place them on each frame."""
-        frame = super().png()
-        if not self.labels_fixed:
-            for ax in self.fig.axes:
-                for axis in (ax.xaxis, ax.yaxis):
-                    where = axis.label.get_transform().transform(axis.label.get_position())  # in pixels
-                    axis.set_label_coords(*ax.transAxes.inverted().transform(where))
-            self.labels_fixed = True
-        return frame
 
     # -- training: on the button --------------------------------------------------
     def train(self, report=None) -> str:
         """Train the comparison batch sizes and the chosen one with the current η and epochs (cached)."""
-        s = self.state
-        if self._valid(s):
-            return self.update()
+        for _ in self.training(report):
+            pass
+        return self.message
+
+    def training(self, report=None):
+        """As :meth:`train`, one batch size per step (the Train button: the kernel stays free between them)."""
+        s = dict(self.state)
         todo = [b for b in sorted({*self.compare, s["batch_size"]}) if (b, s["lr"], s["epochs"]) not in self.runs]
         if todo and not self.runs:  # a throw-away run first, so no timed run pays Python's one-off start-up costs
             train_line(self.x[:1], self.t[:1], 1, s["lr"], 1)
@@ -197,25 +192,16 @@ class MiniBatchExplorer(Explorer):
             if report:
                 report(i / len(todo), f"batch size {b}")
             self.runs[(b, s["lr"], s["epochs"])] = train_line(self.x, self.t, b, s["lr"], s["epochs"], self.seed)
+            self.update()
+            yield
         if report:
             report(1.0, "done")
-        return self.update()
+        self.update()
 
     def actions(self):
-        return {"Train": self.train}
+        return {"Train": self.training}
 
     # -- drawing: on every slider move ------------------------------------------------
-    def _valid(self, s) -> str:
-        if not (isinstance(s["batch_size"], (int, np.integer)) and 1 <= s["batch_size"] <= self.n):
-            return f"The batch size must be a whole number from 1 to N = {self.n}, got {s['batch_size']}."
-        if not s["lr"] > 0:
-            return f"The learning rate η must be positive, got {s['lr']}."
-        if not (isinstance(s["epochs"], (int, np.integer)) and s["epochs"] >= 1):
-            return f"Epochs must be a positive whole number, got {s['epochs']}."
-        if not s["target_loss"] > 0:
-            return f"The target loss must be positive, got {s['target_loss']}."
-        return ""
-
     def _curves(self, b):
         if b not in self.curves:
             self.curves[b] = tuple(ax.plot([], [], color=colour(b, self.n), lw=1.2, label=f"B = {b}")[0]
@@ -223,9 +209,6 @@ class MiniBatchExplorer(Explorer):
         return self.curves[b]
 
     def draw(self, batch_size, lr, epochs, target_loss):
-        problem = self._valid(self.state)
-        if problem:
-            return problem
         for line in self.target_lines:
             line.set_ydata([target_loss])
         runs = {b: r for (b, rate, e), r in self.runs.items() if rate == lr and e == epochs}
@@ -287,20 +270,101 @@ class MiniBatchExplorer(Explorer):
             reach = f"L never got down to {target:g} in {epochs} epochs (lowest {np.nanmin(chosen.loss):.3g})"
         else:
             reach = (f"L ≤ {target:g} first after {k} updates = {k / chosen.updates_per_epoch:.1f} epochs "
-                     f"= {chosen.time[k]:.3f} s")
-        text = f"{head}, {chosen.updates} in {epochs} epochs. {reach}."
+                     f"= {1e3 * chosen.time[k]:.1f} ms")
+        text = f"{head}, {chosen.updates} in {epochs} epoch{'s' if epochs != 1 else ''}. {reach}."
         if full is not None and b != self.n and not full.diverged:
             kf = full.reaching(target)
-            text += (f" Batch GD (B = {self.n}): " + (f"after {kf} updates = {kf} epochs = {full.time[kf]:.3f} s."
+            text += (f" Batch GD (B = {self.n}): " + (f"after {kf} updates = {kf} epochs = {1e3 * full.time[kf]:.1f} ms."
                                                       if kf is not None else f"not within {epochs} epochs."))
         return text
 
     def controls(self):
         return {
             "batch_size": W.IntSlider(value=self.state["batch_size"], min=1, max=self.n, description="batch size B"),
-            "lr": W.FloatLogSlider(value=self.state["lr"], base=10, min=-3, max=0, step=0.1,
-                                   description="η (lr)", readout_format=".3g"),
+            "lr": W.SelectionSlider(options=LEARNING_RATES, value=self.state["lr"], description="η (lr)"),
             "epochs": W.IntSlider(value=self.state["epochs"], min=1, max=100, description="epochs"),
-            "target_loss": W.FloatLogSlider(value=self.state["target_loss"], base=10, min=-1, max=1, step=0.05,
-                                            description="target L", readout_format=".3g"),
+            "target_loss": W.SelectionSlider(options=TARGETS, value=self.state["target_loss"], description="target L"),
         }
+
+    def live(self):
+        import bqplot as bq
+
+        x0, x1, y0, y1 = self.surface.extent
+        sx, sy = bq.LinearScale(min=x0, max=x1), bq.LinearScale(min=y0, max=y1)
+        scales = {"x": sx, "y": sy}
+        best = np.array(self.surface.minima[0])
+        self.live_full = bq.Lines(x=[], y=[], scales=scales, colors=["black"], line_style="dashed")
+        self.live_path = bq.Lines(x=[], y=[], scales=scales, colors=["purple"], stroke_width=1.2)
+        marks = [bq.Image(image=W.Image(value=surface_png(self.surface), format="png"), scales=scales,
+                          x=[x0, x1], y=[y0, y1]),
+                 self.live_full, self.live_path,
+                 bq.Scatter(x=[START[0]], y=[START[1]], scales=scales, marker="square", colors=["black"]),
+                 bq.Scatter(x=[best[0]], y=[best[1]], scales=scales, marker="diamond", colors=["gold"],
+                            stroke="black", default_size=90)]
+        self.live_path_figure = bq.Figure(
+            marks=marks, axes=[bq.Axis(scale=sx, label="w (slope)"), bq.Axis(scale=sy, side="left", label="b (intercept)")],
+            layout=W.Layout(width="470px", height="440px"), animation_duration=0, title_style={"font-size": "13px"},
+            fig_margin={"top": 40, "bottom": 40, "left": 50, "right": 10})
+        self.live_curves, self.live_x, self.live_target, self.live_loss_axes, loss_figures = [], [], [], [], []
+        low = 0.85 * self.surface.loss(*best)
+        for label, log in (("epochs", False), ("parameter updates", True), ("wall time (s)", True)):
+            lx, ly = (bq.LogScale() if log else bq.LinearScale(min=0)), bq.LogScale(min=low, max=12)
+            curves = bq.Lines(x=[], y=[], scales={"x": lx, "y": ly})
+            target = bq.Lines(x=[1e-6, 1e9], y=[1, 1], scales={"x": lx, "y": ly}, colors=["green"])
+            self.live_curves.append(curves)
+            self.live_x.append(lx)
+            self.live_target.append(target)
+            x_axis = bq.Axis(scale=lx, label=label, tick_format="~g")
+            self.live_loss_axes.append(x_axis)
+            loss_figures.append(bq.Figure(
+                marks=[target, curves], axes=[x_axis,
+                                              bq.Axis(scale=ly, side="left", label="total loss L", tick_format="~g",
+                                                      tick_values=[0.2, 1, 10])],
+                layout=W.Layout(width="380px", height="150px"), animation_duration=0,
+                fig_margin={"top": 8, "bottom": 36, "left": 55, "right": 10}))
+        self.live_legend = W.HTML()
+        return W.HBox([self.live_path_figure, W.VBox([*loss_figures, self.live_legend])])
+
+    def sync(self):
+        s = self.state
+        runs = {b: r for (b, rate, e), r in self.runs.items()
+                if rate == s["lr"] and e == s["epochs"] and not r.diverged}
+        chosen, full = runs.get(s["batch_size"]), runs.get(self.n)
+        colour_of = {b: mpl.colors.to_hex(colour(b, self.n)) for b in runs}
+        with self.live_path.hold_sync():
+            self.live_path.x, self.live_path.y = chosen.path.T if chosen else ([], [])
+            self.live_path.colors = [mpl.colors.to_hex(colour(s["batch_size"], self.n))]
+        with self.live_full.hold_sync():
+            self.live_full.x, self.live_full.y = full.path.T if full and s["batch_size"] != self.n else ([], [])
+        self.live_path_figure.title = self.ax.get_title()
+        for panel, (curves, target, lx) in enumerate(zip(self.live_curves, self.live_target, self.live_x)):
+            xs, ys = [], []
+            for b, r in sorted(runs.items()):
+                if panel == 0:
+                    per_epoch = r.loss[::r.updates_per_epoch]
+                    x, y = np.arange(len(per_epoch)), per_epoch
+                else:
+                    k = _shown(r.updates)
+                    x, y = (k if panel == 1 else r.time[k]), r.loss[k]
+                xs.append(np.asarray(x, float))
+                ys.append(np.asarray(y, float))
+            with curves.hold_sync():
+                if xs:  # bqplot draws several lines from 2-D x and y: pad each by repeating its last point
+                    width = max(len(x) for x in xs)
+                    curves.x = np.array([np.pad(x, (0, width - len(x)), mode="edge") for x in xs])
+                    curves.y = np.array([np.pad(y, (0, width - len(y)), mode="edge") for y in ys])
+                    curves.colors = [colour_of[b] for b in sorted(runs)]
+                    curves.stroke_width = 1.5
+                else:
+                    curves.x, curves.y = [], []
+            target.y = [s["target_loss"]] * 2
+            left, right = (self.ax_epochs, self.ax_updates, self.ax_time)[panel].get_xlim()
+            with lx.hold_sync():
+                lx.min, lx.max = float(left), float(right)
+            if panel:  # a log axis: one tick per power of ten
+                axis = self.live_loss_axes[panel]
+                axis.tick_values = [10.0 ** k for k in range(math.ceil(math.log10(left)), math.floor(math.log10(right)) + 1)]
+        self.live_legend.value = "loss curves: " + " ".join(
+            f'<span style="color:{colour_of[b]};font-weight:bold">━ B = {b}</span>' for b in sorted(runs)) + \
+            ' <span style="color:green">━ target L</span>'
+

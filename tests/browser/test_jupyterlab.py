@@ -1,54 +1,32 @@
 """Every notebook with a widget, run for real: JupyterLab on 127.0.0.1 driven by headless Chromium.
 
 One JupyterLab server (token kept) serves a temporary copy of ``notebooks/`` for the whole
-session. For each notebook that shows widgets, the test opens it, clears and runs all
-cells from the Run menu, waits for the kernel to go idle, and checks that every widget
-rendered live, that no cell raised, and that moving a control of each explorer changes
-its picture. On failure, screenshots of the page and of each widget go to
-``artifacts/browser/``. Without Debian's Chromium at /usr/bin/chromium the tests are skipped
-with the command that installs it.
+session (``dlteach.browser``). For each notebook that shows widgets, the test opens it, clears
+and runs all cells, waits for the kernel to go idle, and checks that every widget rendered
+live, that no cell raised, and that moving a control of each explorer changes its picture.
+Explorers a learner touches directly are clicked, dragged and stepped as a learner would. On
+failure, screenshots of the page and of each widget go to ``artifacts/browser/``. Without
+Debian's Chromium at /usr/bin/chromium the tests are skipped with the command that installs it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import re
-import secrets
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from dlteach import course
+from dlteach import browser, course
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = course.ROOT / "artifacts" / "browser"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-RUN_TIMEOUT_S = 240  # one notebook's Run All; lessons aim at < 60 s, the machine may be loaded
-PICTURE_TIMEOUT_S = 8  # an update and its PNG take well under a second, even through the kernel
-
-WIDGET_VIEWS = ".jp-NotebookPanel .jp-OutputArea-output > .jupyter-widgets"
-TRACEBACKS = """() => [...document.querySelectorAll(
-    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
-    .map(e => e.innerText).filter(t => t.includes('Traceback'))"""
-ALL_CELLS_RAN = """() => {
-    const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')]
-        .map(p => p.textContent.trim());
-    const raised = [...document.querySelectorAll(
-        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
-        .some(e => e.innerText.includes('Traceback'));
-    return raised || (prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t)));
-}"""
+PICTURE = "img.widget-image, .dlteach-picture"
+PICTURE_TIMEOUT_S = 8  # an update takes well under a second, even through the kernel
+FINGERPRINT = """e => { let h = 0; for (const c of e.outerHTML) h = (h * 31 + c.charCodeAt(0)) | 0; return h; }"""
 
 
 def widget_count(path: Path) -> int:
@@ -64,91 +42,26 @@ def widget_notebooks():
     return found or [pytest.param(None, 0, marks=pytest.mark.skip(reason="no notebook in notebooks/ shows a widget yet"))]
 
 
-# -- the server and the browser, once per session ------------------------------------------
-class Lab:
-    def __init__(self, url: str, token: str, log: Path):
-        self.url, self.token, self.log = url, token, log
-
-    def api(self, method: str, path: str):
-        request = urllib.request.Request(f"{self.url}{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            body = response.read()
-        return json.loads(body) if body else None
-
-    def shutdown_kernels(self):
-        for session in self.api("GET", "/api/sessions"):
-            self.api("DELETE", f"/api/sessions/{session['id']}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("jupyterlab")
-    root, config = tmp / "notebooks", tmp / "config"
-    shutil.copytree(course.NOTEBOOK_DIR, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    # A private config dir: no user settings or workspaces leak in, and no news prompt covers the page.
-    settings = config / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    port, token = free_port(), secrets.token_hex(24)
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    log_path = tmp / "jupyterlab.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                  env={**os.environ, "JUPYTER_CONFIG_DIR": str(config)})
-    this = Lab(f"http://127.0.0.1:{port}", token, log_path)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                this.api("GET", "/api/status")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer within 90 s:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.25)
-        yield this
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with browser.serve_lab(course.NOTEBOOK_DIR, tmp_path_factory.mktemp("jupyterlab")) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="session")
-def browser(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM}; install it with "
+def chromium(tmp_path_factory):
+    if not browser.CHROMIUM.exists():
+        pytest.skip(f"browser tests need Debian's Chromium at {browser.CHROMIUM}; install it with "
                     "`sudo apt-get install chromium` (then `make test` runs them)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing; "
-                                   "install the test extras: pip install -e '.[test]'")
-    with sync_api.sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM),
-            headless=True, args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 900})
-        try:
-            yield context
-        finally:
-            context.close()
+    pytest.importorskip("playwright.sync_api", reason="the playwright package is missing; "
+                        "install the test extras: pip install -e '.[test]'")
+    with browser.chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
 
 
 @pytest.fixture
-def page(browser, lab):
-    page = browser.new_page()
+def page(chromium, lab):
+    page = chromium.new_page()
     try:
         yield page
     finally:
@@ -156,32 +69,17 @@ def page(browser, lab):
         lab.shutdown_kernels()
 
 
-# -- driving JupyterLab --------------------------------------------------------------------
-def menu(page, top: str, item: str):
-    page.click(f".lm-MenuBar-itemLabel:text-is('{top}')")
-    page.click(f".lm-Menu-itemLabel:text-is('{item}')")
+# -- watching a picture --------------------------------------------------------------------
+def fingerprint(view):
+    return view.locator(PICTURE).first.evaluate(FINGERPRINT)
 
 
-def wait_kernel_idle(page, timeout_s: float):
-    page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"\| Idle$")).wait_for(timeout=timeout_s * 1e3)
-
-
-def run_all(page, lab, name: str):
-    page.goto(f"{lab.url}/lab/tree/{name}?reset&token={lab.token}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=60_000)
-    wait_kernel_idle(page, 60)
-    menu(page, "Edit", "Clear Outputs of All Cells")  # so the prompts tell this run from the saved one
-    menu(page, "Run", "Run All Cells")
-    page.wait_for_function(ALL_CELLS_RAN, timeout=RUN_TIMEOUT_S * 1e3, polling=250)
-    wait_kernel_idle(page, 60)
-
-
-def picture_changed(img, old: str, timeout_s: float) -> bool:
+def picture_changed(view, old, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if img.get_attribute("src") != old:
+        if fingerprint(view) != old:
             return True
-        img.page.wait_for_timeout(100)
+        view.page.wait_for_timeout(100)
     return False
 
 
@@ -206,16 +104,15 @@ def control_moves(view):
 def check_explorer(view, index: int):
     """Move controls until the picture changes (some controls only matter after training);
     then no error may show in the widget."""
-    img = view.locator("img.widget-image").first
-    old = img.get_attribute("src")
+    old = fingerprint(view)
     tried = []
     for what, move in control_moves(view):
         move()
         tried.append(what)
-        if picture_changed(img, old, 2.0):
+        if picture_changed(view, old, 2.0):
             break
     else:
-        assert picture_changed(img, old, PICTURE_TIMEOUT_S), \
+        assert picture_changed(view, old, PICTURE_TIMEOUT_S), \
             f"widget {index}: the picture did not change after moving any control (tried {tried})"
     text = view.inner_text()
     assert "Traceback" not in text, f"widget {index} shows an error after {tried}:\n{text}"
@@ -224,27 +121,112 @@ def check_explorer(view, index: int):
 def save_screenshots(page, stem: str):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{stem}.png"))
-    for i, view in enumerate(page.locator(WIDGET_VIEWS).all()):
+    for i, view in enumerate(page.locator(browser.WIDGET_VIEWS).all()):
         view.screenshot(path=str(ARTIFACTS / f"{stem}_widget{i}.png"))
 
 
-# -- the test ------------------------------------------------------------------------------
+def open_lesson(page, lab, name: str, expected: int):
+    browser.run_all(page, lab, name)
+    tracebacks = page.evaluate(browser.RAISED)
+    assert not tracebacks, f"{name}: a cell raised:\n" + "\n\n".join(tracebacks)
+    views = page.locator(browser.WIDGET_VIEWS)
+    page.wait_for_function(f"() => document.querySelectorAll({browser.WIDGET_VIEWS!r}).length >= {expected}",
+                           timeout=30_000)
+    assert views.count() == expected, f"{name}: {views.count()} widgets rendered, the notebook shows {expected}"
+    return views.all()
+
+
+# -- the tests -----------------------------------------------------------------------------
 @pytest.mark.parametrize(("name", "expected"), widget_notebooks())
 def test_notebook_widgets_work_in_jupyterlab(page, lab, name, expected):
     try:
-        run_all(page, lab, name)
-        tracebacks = page.evaluate(TRACEBACKS)
-        assert not tracebacks, f"{name}: a cell raised:\n" + "\n\n".join(tracebacks)
-        views = page.locator(WIDGET_VIEWS)
-        page.wait_for_function(f"() => document.querySelectorAll({WIDGET_VIEWS!r}).length >= {expected}",
-                               timeout=30_000)
-        assert views.count() == expected, f"{name}: {views.count()} widgets rendered, the notebook shows {expected}"
-        for i, view in enumerate(views.all()):
-            if view.locator("img.widget-image").count():
+        for i, view in enumerate(open_lesson(page, lab, name, expected)):
+            if view.locator(PICTURE).count():
                 view.scroll_into_view_if_needed()
-                loaded = view.locator("img.widget-image").first.evaluate("img => img.complete && img.naturalWidth > 0")
-                assert loaded, f"{name}: widget {i} has no picture"
+                img = view.locator("img.widget-image")
+                if img.count():
+                    assert img.first.evaluate("img => img.complete && img.naturalWidth > 0"), \
+                        f"{name}: widget {i} has no picture"
                 check_explorer(view, i)
     except BaseException:
         save_screenshots(page, Path(name).stem)
         raise
+
+
+@contextlib.contextmanager
+def explorer_in(page, lab, name: str, marker: str):
+    """The explorer of lesson ``name`` that holds ``marker``, after a Run All; screenshots if the block fails."""
+    try:
+        view = next(v for v in open_lesson(page, lab, name, widget_count(course.NOTEBOOK_DIR / name))
+                    if v.locator(marker).count())
+        view.scroll_into_view_if_needed()
+        yield view
+    except BaseException:
+        save_screenshots(page, f"{Path(name).stem}_by_hand")
+        raise
+
+
+def wait_until(view, condition: str, timeout_s: float = 5):
+    """Wait until the JavaScript ``condition`` on the explorer's element ``v`` holds."""
+    view.page.wait_for_function(f"v => {condition}", arg=view.element_handle(), timeout=timeout_s * 1e3)
+
+
+def test_gradient_descent_by_hand(page, lab):
+    """Click the contours to start there, drag the start square, step and play the path."""
+    with explorer_in(page, lab, "03_loss_and_gradient_descent.ipynb", ".dlteach-picture") as view:
+        readouts = lambda: view.locator(".widget-readout").all_inner_texts()  # noqa: E731
+        contours = view.locator("svg.svg-figure image").first.bounding_box()
+        x, y = contours["x"] + contours["width"] * 0.75, contours["y"] + contours["height"] * 0.25
+        page.mouse.click(x, y)
+        wait_until(view, "v.innerText.includes('1.00')")
+        assert readouts()[-2:] == ["1.00", "0.75"], readouts()  # the start moved to the click
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x - contours["width"] * 0.25, y + contours["height"] * 0.25, steps=6)
+        page.mouse.up()
+        page.wait_for_timeout(1000)
+        start = [float(v.replace("−", "-")) for v in readouts()[-2:]]
+        assert start[0] < 0.5 and start[1] < 0.5, readouts()  # dragged down and to the left
+        title = "v.querySelector('.mainheading').textContent"
+        step = view.locator("button:has-text('step ▶')")
+        step.click()
+        wait_until(view, f"{title}.includes('step 0 of')")
+        step.click()
+        wait_until(view, f"{title}.includes('step 1 of')")
+        view.locator(".widget-play button").first.click()  # play: the path grows by itself
+        wait_until(view, f"/step [3-9]\\d* of/.test({title})", timeout_s=10)
+        assert "Traceback" not in view.inner_text()
+
+
+def test_deep_vs_fat_by_hand(page, lab):
+    """Click the plane to add a training point; train live, pause, step one epoch."""
+    with explorer_in(page, lab, "06_why_deep.ipynb", "button:has-text('▶ train')") as view:
+        points = "v.querySelectorAll('.dlteach-picture svg.svg-figure')[0].querySelectorAll('.dot').length"
+        before = view.evaluate(f"v => {points}")
+        plane = view.locator("svg.svg-figure image").first.bounding_box()
+        page.mouse.click(plane["x"] + plane["width"] * 0.03, plane["y"] + plane["height"] * 0.03)  # no point there
+        wait_until(view, f"{points} === {before + 1}")
+        view.locator("select").nth(1).select_option("sigmoid")  # a new architecture: the nets start again
+        wait_until(view, "v.innerText.includes('start again from scratch')")
+        view.locator("button:has-text('▶ train')").click()
+        wait_until(view, "/After [1-9]\\d* of 200 epochs/.test(v.innerText)", timeout_s=20)
+        view.locator("button:has-text('pause')").click()
+        wait_until(view, "!v.querySelector('button.mod-primary').disabled")  # ▶ train is back
+        shown = view.inner_text()
+        view.locator("button:has-text('step one epoch')").click()
+        wait_until(view, f"v.innerText !== {shown!r}")
+        assert "Traceback" not in view.inner_text()
+
+
+def test_convolution_by_hand(page, lab):
+    """Click a pixel of the image, a weight of the kernel and a cell of the output map."""
+    with explorer_in(page, lab, "07_convolution_and_pooling.ipynb", ".dlteach-grids") as view:
+        panels = view.locator(".dlteach-grid-panel")
+        image, kernel = view.locator("textarea").nth(0), view.locator("textarea").nth(1)
+        panels.nth(0).locator("rect").nth(1).click()  # pixel (0, 1): 0 → 1
+        page.wait_for_function("t => t.value.startsWith('110001')", arg=image.element_handle(), timeout=5000)
+        panels.nth(1).locator("rect").nth(0).click()  # weight (0, 0): 1 → −1
+        page.wait_for_function("t => t.value.startsWith('-1 -1 -1')", arg=kernel.element_handle(), timeout=5000)
+        panels.nth(2).locator("rect").nth(5).click()  # output cell (1, 1): the window moves there
+        wait_until(view, "v.innerText.includes('output[1, 1] = window · kernel')")
+        assert "Traceback" not in view.inner_text()

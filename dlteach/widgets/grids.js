@@ -1,0 +1,86 @@
+// Grids of numbers in coloured cells, drawn as SVG from what the kernel sends (dlteach.widgets.grids).
+// Each panel: {title, rows, cols, colours, texts, faint, boxes, clickable}; notes: blocks of
+// monospace text. A click (or a drag over cells, when painting) on a clickable panel sends
+// {event: "cell", panel, row, col, drag} to the kernel.
+
+const SVG = "http://www.w3.org/2000/svg";
+const CELL_MAX = 44;
+
+function svgElement(name, attributes) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  return element;
+}
+
+function drawPanel(model, panel, index, height) {
+  const cell = Math.min(CELL_MAX, Math.floor(height / Math.max(panel.rows, 1)),
+                        Math.floor(1.6 * height / Math.max(panel.cols, 1)));
+  const figure = document.createElement("figure");
+  figure.className = "dlteach-grid-panel";
+  const caption = document.createElement("figcaption");
+  caption.textContent = panel.title;
+  figure.appendChild(caption);
+  const svg = svgElement("svg", {width: panel.cols * cell + 6, height: panel.rows * cell + 6});
+  const grid = svgElement("g", {transform: "translate(3,3)"});
+  const font = Math.max(8, Math.min(15, cell * 0.38));
+  for (let r = 0; r < panel.rows; r++) {
+    for (let c = 0; c < panel.cols; c++) {
+      const k = r * panel.cols + c;
+      const rect = svgElement("rect", {x: c * cell, y: r * cell, width: cell, height: cell,
+                                       fill: panel.colours[k], stroke: "white", "stroke-width": 1.5});
+      rect.dataset.row = r;
+      rect.dataset.col = c;
+      grid.appendChild(rect);
+      if (panel.texts[k]) {
+        const text = svgElement("text", {x: (c + 0.5) * cell, y: (r + 0.5) * cell, "font-size": font,
+                                         "text-anchor": "middle", "dominant-baseline": "central",
+                                         fill: panel.faint[k] ? "#8a8a8a" : "black", "pointer-events": "none"});
+        text.textContent = panel.texts[k];
+        grid.appendChild(text);
+      }
+    }
+  }
+  for (const box of panel.boxes) {
+    grid.appendChild(svgElement("rect", {x: box.col * cell, y: box.row * cell, width: box.width * cell,
+                                         height: box.height * cell, fill: "none", stroke: box.colour,
+                                         "stroke-width": box.linewidth, "stroke-dasharray": box.dash ? "6 4" : "",
+                                         "pointer-events": "none"}));
+  }
+  svg.appendChild(grid);
+  if (panel.clickable) {
+    svg.style.cursor = "pointer";
+    let painting = false;
+    const send = (event, drag) => {
+      const target = event.target;
+      if (target.dataset.row === undefined) return;
+      model.send({event: "cell", panel: index, row: +target.dataset.row, col: +target.dataset.col, drag});
+    };
+    svg.addEventListener("mousedown", (event) => { painting = true; send(event, false); event.preventDefault(); });
+    svg.addEventListener("mouseover", (event) => { if (painting && event.buttons === 1) send(event, true); });
+    window.addEventListener("mouseup", () => { painting = false; });
+  }
+  figure.appendChild(svg);
+  return figure;
+}
+
+function render({ model, el }) {
+  el.classList.add("dlteach-grids");
+  const draw = () => {
+    const panels = document.createElement("div");
+    panels.className = "dlteach-grid-row";
+    model.get("panels").forEach((panel, i) => panels.appendChild(drawPanel(model, panel, i, model.get("height"))));
+    const notes = document.createElement("div");
+    notes.className = "dlteach-grid-row";
+    for (const note of model.get("notes")) {
+      const pre = document.createElement("pre");
+      pre.textContent = note;
+      notes.appendChild(pre);
+    }
+    el.replaceChildren(panels, notes);
+  };
+  model.on("change:panels", draw);
+  model.on("change:notes", draw);
+  draw();
+}
+
+export default { render };
