@@ -17,12 +17,10 @@ from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
 from ..data import circles, moons, spirals, xor
 from ..models import MLP
-from ..models.mlp import ACTIVATIONS
 from ..nn import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import History, TrainingDiverged, accuracy, fit
-from ..viz.training import CLASS_COLOURS
-from ..viz.training import DecisionMap, LayerWidths
+from ..viz.training import CLASS_COLOURS, DecisionMap, LayerWidths
 from .base import Explorer
 from .live import rgba_png
 
