@@ -161,10 +161,10 @@ class Explorer:
             progress.value, progress_text.value = fraction, text
             self._refresh(self.message)
 
-        buttons = []
+        buttons, actions = [], self.actions()
         pause = W.Button(description="pause", disabled=True, tooltip="stop after the current step")
         pause.on_click(lambda _: setattr(self, "paused", True))
-        for label, fn in self.actions().items():
+        for label, fn in actions.items():
             button = W.Button(description=label, button_style="primary")
 
             def clicked(_, fn=fn, button=button):
@@ -188,7 +188,7 @@ class Explorer:
 
             button.on_click(guarded(clicked))
             buttons.append(button)
-        if any(inspect.isgeneratorfunction(fn) for fn in self.actions().values()):
+        if any(inspect.isgeneratorfunction(fn) for fn in actions.values()):
             buttons.append(pause)
 
         self._view = W.VBox()
@@ -278,8 +278,7 @@ def _same_number(value, option) -> bool:
 def run_stepwise(steps, done, guarded, stop=lambda: False):
     """Run a generator of work steps, yielding to the kernel between them (ipywidgets'
     asynchronous pattern) so controls, the pause button and other cells stay answered, until it
-    ends or ``stop()`` says so; without a running event loop (a test, a script) run it straight
-    through."""
+    ends or ``stop()`` says so; outside a kernel (a test, a script) run it straight through."""
     def finish():
         try:
             for _ in steps:
@@ -289,9 +288,8 @@ def run_stepwise(steps, done, guarded, stop=lambda: False):
             steps.close()
             done()
 
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
+    loop = _kernel_loop()
+    if loop is None:
         guarded(finish)()
         return
 
@@ -307,6 +305,19 @@ def run_stepwise(steps, done, guarded, stop=lambda: False):
 
     task = loop.create_task(stepwise())
     task.add_done_callback(lambda t: t.cancelled() or t.exception() is None or guarded(t.result)())
+
+
+def _kernel_loop():
+    """The running event loop of the IPython kernel this code runs in, or None (a script, a test:
+    an event loop that some other library runs, playwright's say, is not ours to use)."""
+    try:
+        from IPython import get_ipython
+
+        if getattr(get_ipython(), "kernel", None) is None:
+            return None
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _descendants(widget):

@@ -69,8 +69,16 @@ def test_deep_vs_fat_by_hand(page, lab):
         wait_until(view, f"{points} === {before + 1}")
         view.locator("select").nth(1).select_option("sigmoid")  # a new architecture: the nets start again
         wait_until(view, "v.innerText.includes('start again from scratch')")
+        epochs = view.locator(".widget-readout").nth(2)  # type 1000 epochs, as a learner can
+        epochs.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("1000")
+        page.keyboard.press("Enter")
+        wait_until(view, "v.innerText.includes('1000')")
         view.locator("button:has-text('▶ train')").click()
-        wait_until(view, "/After [1-9]\\d* of 200 epochs/.test(v.innerText)", timeout_s=20)
+        wait_until(view, "/After [1-9]\\d* of 1000 epochs/.test(v.innerText)", timeout_s=20)
+        view.locator(".noUi-handle").nth(3).press("ArrowLeft")  # η, while it trains: the kernel answers
+        wait_until(view, "v.innerText.includes('η is now 0.01 for both nets')", timeout_s=10)
         view.locator("button:has-text('pause')").click()
         wait_until(view, "!v.querySelector('button.mod-primary').disabled")  # ▶ train is back
         shown = view.inner_text()
