@@ -246,3 +246,20 @@ def test_lesson_13_exercise_keys_are_the_libraries_answers():
     assert not check("13.2", lambda x, t: np.maximum(x - t, 0))
     Phi, I = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([2.0, 0.0, 1.0])
     assert check("13.3", ista(I, Phi, 0.5, n_iter=1))
+
+
+def test_dictionary_steps_are_learn_dictionary_one_at_a_time():
+    from dlteach.models.sparse_coding import dictionary_steps
+
+    X = np.random.default_rng(3).standard_normal((40, 6))
+    Phi, a, history = learn_dictionary(X, 5, 0.1, steps=4, n_iter=10, seed=1)
+    steps = dictionary_steps(X, 5, 0.1, n_iter=10, seed=1)
+    start, codes = next(steps)
+    assert codes is None and np.allclose(np.linalg.norm(start, axis=0), 1.0)
+    for _ in range(4):
+        Phi_k, a_k = next(steps)
+    np.testing.assert_array_equal(Phi_k, Phi)
+    np.testing.assert_array_equal(a_k, a)
+    assert len(history) == 4 and history == sorted(history, reverse=True)
+    with pytest.raises(ValueError, match="steps must be a whole number"):
+        learn_dictionary(X, 5, 0.1, steps=-1)

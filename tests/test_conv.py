@@ -552,23 +552,97 @@ def test_shift_image_moves_and_fills_with_zeros():
     assert not shift_image(image, 3, 0).any()
 
 
-def test_feature_map_explorer_at_its_extremes():
-    from dlteach.train import predict
-    from dlteach.widgets.feature_maps import FeatureMapExplorer, shift_image
+@pytest.fixture(scope="module")
+def feature_maps():
+    from dlteach.widgets.feature_maps import FeatureMapExplorer
     data = load_digits(images=True)
-    model = small_cnn(seed=0)
-    explorer = FeatureMapExplorer(model, data.X_test[:20], data.y_test[:20])
+    return FeatureMapExplorer(small_cnn(seed=0), data.X_test[:20], data.y_test[:20])
+
+
+def test_feature_map_explorer_at_its_extremes(feature_maps):
+    from dlteach.train import predict
+    from dlteach.widgets.feature_maps import shift_image
+    data, explorer = load_digits(images=True), feature_maps
     for index, rows, cols in [(0, 0, 0), (19, 3, 3), (5, -3, -3), (7, 3, -3), (0, -3, 0)]:
         message = explorer.update(index=index, shift_rows=rows, shift_cols=cols)
-        shifted = shift_image(data.X_test[index], rows, cols)[None]
-        right = predict(model, shifted)[0] == data.y_test[index]
-        assert (message == "") == right and (right or message.startswith("Misread"))
+        shifted = shift_image(data.X_test[index], rows, cols)
+        np.testing.assert_array_equal(explorer.input[3:11, 3:11], shifted[0])  # what the network sees
+        right = predict(explorer.model, shifted[None])[0] == data.y_test[index]
+        assert (message == "") == right
+        if not right:
+            assert message.startswith("Misread") and (("Shifted by" in message) == bool(rows or cols))
     assert explorer.png().startswith(b"\x89PNG")
-    assert all(m.training for _, m in model.named_modules())  # the explorer leaves train mode alone
+    assert all(m.training for _, m in explorer.model.named_modules())  # the explorer leaves train mode alone
     with pytest.raises(ValueError, match="index must be between 0 and 19, got 20"):
         explorer.update(index=20)
     with pytest.raises(TypeError, match="no control 'shift'"):
         explorer.update(shift=1)
+
+
+def test_feature_map_explorer_shows_every_stage_with_its_colour_scale(feature_maps):
+    explorer = feature_maps
+    explorer.update(index=3, shift_rows=0, shift_cols=0)
+    assert explorer.stage_titles == ["conv 1: 16 maps 8×8", "ReLU 1: 16 maps 8×8", "max pool 1: 16 maps 4×4",
+                                     "conv 2: 32 maps 4×4", "ReLU 2: 32 maps 4×4", "max pool 2: 32 maps 2×2"]
+    explorer.widget()
+    for figure, im in zip(explorer.live_maps, explorer.stage_images):
+        low, high = im.get_clim()  # one scale per stage, for every digit: ±(the largest |value| over them)
+        assert low == -high and np.nanmax(np.abs(im.get_array())) <= high
+        assert figure.axes[0].scale.min == low and figure.axes[0].scale.max == high
+        assert bytes(figure.marks[0].image.value).startswith(b"\x89PNG")
+    # the true class is named over its bar, however small its probability
+    label = int(explorer.labels[3])
+    assert explorer.live_bar_labels.text[-1] == "true" and explorer.live_bar_labels.x[-1] == label
+    np.testing.assert_allclose(explorer.live_bars.y, explorer.probs)
+    assert explorer.live_bars.colors[label] == "#1b7f3b"
+
+
+def test_painting_the_input_by_hand(feature_maps):
+    explorer = feature_maps
+    explorer.update(index=0, shift_rows=0, shift_cols=0)
+    explorer.widget()
+    grid = explorer.live_input
+    assert grid.panels[0]["rows"] == grid.panels[0]["cols"] == 14 and grid.panels[0]["clickable"]
+    assert grid.panels[0]["boxes"][0]["row"] == 3  # the orange frame: the 8×8 field the network sees
+    assert "Draw a digit" not in explorer.clear() and explorer.message.startswith("The input field is empty")
+    assert grid.panels[0]["colours"] == ["#ffffff"] * 196
+    for row in range(4, 10):  # a vertical stroke, by drag
+        grid._handle_custom_msg({"event": "cell", "panel": 0, "row": row, "col": 7, "drag": row > 4}, [])
+    assert explorer.input[4:10, 7].tolist() == [1.0] * 6 and explorer.input.sum() == 6
+    assert explorer.message.startswith("For your drawing the network says")
+    assert grid.panels[0]["colours"][4 * 14 + 7] == "#000000"
+    grid._handle_custom_msg({"event": "cell", "panel": 0, "row": 5, "col": 7, "drag": False}, [])  # starts on ink
+    grid._handle_custom_msg({"event": "cell", "panel": 0, "row": 6, "col": 7, "drag": True}, [])
+    assert explorer.input[4:10, 7].tolist() == [1.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    explorer.update(shift_cols=3)  # the drawing moves right; painted cells in the margin are drawn faint
+    assert explorer.input[4, 10] == 1.0 and explorer.input[4, 7] == 0.0
+    explorer.update(shift_cols=-3)
+    assert explorer.input[4, 4] == 1.0
+    explorer.update(shift_cols=0)
+    for row, col in [(0, 0), (13, 13)]:  # the margin is paintable too, and shows faint
+        explorer.paint(row, col)
+        assert explorer.input[row, col] == pytest.approx(0.35)
+    assert explorer.reload() == "Misread: the network says 4 (p = 0.11) for this 0. The network misreads 20 of the " \
+                                "20 digits here: is it trained?"  # an untrained network
+    np.testing.assert_array_equal(explorer.input[3:11, 3:11], explorer.images[0][0])
+    assert explorer.paint(3, 3).startswith("Your painting")
+
+
+def test_feature_map_messages_fit_the_situation():
+    from dlteach.widgets.feature_maps import FeatureMapExplorer
+    explorer = FeatureMapExplorer(train_small_cnn(epochs=5))  # the whole test split
+    predicted = lambda: explorer.predicted  # noqa: E731
+    wrong = next(i for i in range(len(explorer.images)) if explorer.update(index=i) != "")
+    assert 0 < explorer.misread < 30
+    assert explorer.message == (f"Misread: the network says {predicted()} (p = {explorer.probs[predicted()]:.2f}) "
+                                f"for this {explorer.labels[wrong]}, unshifted: one of the {explorer.misread} of the "
+                                "360 digits here it gets wrong.")
+    assert "Shifted by (+1, +0) pixels" in explorer.update(shift_rows=1) or explorer.message == ""
+    explorer.update(shift_rows=0)
+    explorer.clear()
+    explorer.paint(3, 3)
+    explorer.update(shift_rows=-3, shift_cols=-3)  # the only ink has left the field
+    assert explorer.message.endswith("Part of your drawing lies outside it: shift it back.")
 
 
 def test_feature_maps_and_filters_are_drawn():

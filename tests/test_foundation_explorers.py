@@ -108,22 +108,68 @@ def test_neuron_explorer_computes_the_lecture_neuron():
     e = NeuronExplorer(w1=1, w2=-2, b=1, a1=1, a2=-1)
     z, a = e.point.get_data()
     assert z[0] == 4 and a[0] == pytest.approx(0.982, abs=1e-3)
-    assert "= 4" in e.ax_curve.get_title()
-    assert "ignores the input" in e.update(w1=0, w2=0)
-    assert "saturated" in e.update(w1=5, w2=5, b=5, a1=3, a2=3)
+    assert "= 4" in e.ax_curve.get_title() and e.message == ""
     e.update(activation="ReLU", w1=1, w2=1, b=0, a1=2, a2=1)
     assert e.point.get_data()[1][0] == 3
 
 
-def test_widget_wiring_updates_the_picture():
+@pytest.mark.parametrize("neuron, says", [
+    (dict(w1=0, w2=0), "With both weights 0 the output ignores the input"),
+    # σ'(z) < 0.01 from |z| ≈ 4.6: saturated, whatever the sign of z
+    (dict(w1=5, w2=5, b=5, a1=3, a2=3), "z = 35: the sigmoid is saturated, a = 1 and its slope is only 6.7e-16"),
+    (dict(w1=-5, b=0, a1=1, a2=0), "z = -5: the sigmoid is saturated, a = 0.006693"),
+    (dict(activation="tanh", w1=1, w2=0, b=2, a1=1), "z = 3: the tanh is saturated"),
+    # the review's case: ReLU never saturates for positive z
+    (dict(activation="ReLU", w1=5, w2=-5, b=5, a1=3, a2=-3),
+     "ReLU does not saturate for positive z: a = z = 35, and its slope stays 1."),
+    (dict(activation="ReLU", w1=1, w2=1, b=0, a1=-1, a2=-1), "z = -2 ≤ 0: ReLU outputs 0 and its slope is 0 here"),
+])
+def test_neuron_messages(neuron, says):
+    assert NeuronExplorer().update(**neuron).startswith(says)
+
+
+def test_neuron_lesson_tip_saturates_the_sigmoid_and_not_relu():
+    e = NeuronExplorer()  # the lesson: push z far out with w1 = 5, a1 = 3, then switch to ReLU
+    assert e.update(w1=5, a1=3).startswith("z = 18: the sigmoid is saturated")
+    assert e.update(activation="ReLU") == "ReLU does not saturate for positive z: a = z = 18, and its slope stays 1."
+
+
+@pytest.mark.parametrize("neuron", [dict(w1=4, w2=-1, b=0.5, a1=0.5, a2=0.5), dict(activation="ReLU", w1=2, b=1, a1=1),
+                                    dict(activation="tanh", w1=1, w2=1, b=0, a1=1, a2=1)])
+def test_neuron_quiet_when_nothing_is_special(neuron):
+    assert NeuronExplorer().update(**neuron) == ""
+
+
+def test_neuron_axes_and_colours_hold_every_z():
+    e = NeuronExplorer(w1=5, w2=-5, b=5, a1=3, a2=-3, activation="ReLU")  # z = 35, a = 35
+    assert e.ax_curve.get_xlim()[1] > 35 and e.ax_curve.get_ylim()[1] > 35
+    assert e.plane.get_clim() == (0.0, 35.0)  # the colour bar reaches the largest output, not 10
+    e.update(activation="sigmoid")
+    assert e.plane.get_clim() == (0.0, 1.0)
+    e.update(w1=1, w2=1, b=0, a1=1, a2=1)
+    assert e.ax_curve.get_xlim() == (-10.0, 10.0)
+    for neuron, line in ((dict(w1=5, w2=-5, b=5), ([-3, 2], [-2, 3])),   # the line z = 0 ends where it leaves the plane
+                         (dict(w1=0, w2=1, b=5), ([], [])), (dict(w1=1, w2=0, b=2), ([-2, -2], [-3, 3]))):
+        e.update(**neuron)
+        np.testing.assert_allclose(e.boundary.get_data(), line)
+
+
+def test_neuron_live_picture_follows_sliders_drags_and_clicks():
     e = NeuronExplorer()
     box = e.widget()
-    image = box.children[-1]
-    assert isinstance(image, W.Image) and e.widget() is box
-    sliders = [c for row in box.children[:-2] for c in row.children if isinstance(c, W.FloatSlider)]
-    before = bytes(image.value)
-    sliders[-1].value = sliders[-1].min  # an input moves the picture
-    assert bytes(image.value) != before
+    curve, plane = e.live_figures
+    assert isinstance(box.children[-1], W.HBox) and e.widget() is box
+    before = bytes(e.live_plane.image.value)
+    e.control_widgets["w1"].value = -3.0  # a weight turns the plane's colours and the line z = 0
+    assert bytes(e.live_plane.image.value) != before and "(-3)" in curve.title
+    e.live_input.x, e.live_input.y = [2.04], [-0.96]  # the gold dot dragged: the input follows, on the 0.1 grid
+    e.live_input._handle_custom_msg({"event": "drag_end", "point": {"x": 2.04, "y": -0.96}, "index": 0}, [])
+    assert (e.state["a1"], e.state["a2"]) == (2.0, -1.0) and e.control_widgets["a1"].value == 2.0
+    e.live_plane._handle_custom_msg({"event": "element_click", "data": {"click_x": -1.23, "click_y": 2.5}}, [])
+    assert (e.state["a1"], e.state["a2"]) == (-1.2, 2.5) and list(e.live_input.x) == [-1.2]
+    e.control_widgets["activation"].value = "ReLU"
+    assert e.colour_scale.max == e.clim[1] > 1 and list(e.live_colours.y) == list(e.clim)
+    assert e.live_point.y[0] == e.a
     bundle = e._repr_mimebundle_()
     assert {"application/vnd.jupyter.widget-view+json", "image/png", "text/plain"} <= set(bundle)
 
@@ -137,6 +183,8 @@ def test_errors_in_callbacks_are_shown_in_the_widget():
     slider.value = 5  # a value the explorer's own check refuses: said plainly, state kept
     assert "start_x must be between -2 and 2 on two minima" in note.value and "Traceback" not in note.value
     assert e.state["start_x"] == -1.8
+    e.live_surface._handle_custom_msg({"event": "element_click", "data": {}}, [])  # a click too is guarded
+    assert "KeyError" in note.value and e.state["start_x"] == -1.8
     e.draw = lambda **state: 1 / 0  # a bug inside the explorer: its traceback is shown, never swallowed
     e.control_widgets["lr"].value = 0.2
     assert "ZeroDivisionError" in note.value and "Traceback" in note.value

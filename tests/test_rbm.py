@@ -323,38 +323,141 @@ def explorer():
     return RBMExplorer(epochs=3, n_hidden=16)
 
 
+def train(explorer, report=None) -> str:
+    """Press Train and run the training to its end, as the kernel does step by step."""
+    for _ in explorer.actions()["Train"](report or (lambda fraction, text: None)):
+        pass
+    return explorer.message
+
+
 def test_explorer_updates_at_extreme_values_return_messages(explorer):
     assert explorer.update() == ""
-    for changes in [dict(sample_steps=1), dict(sample_steps=1000), dict(k=25), dict(lr=1e-4), dict(lr=10.0),
+    for changes in [dict(sample_steps=0), dict(sample_steps=1000), dict(k=25), dict(lr=1e-4), dict(lr=10.0),
                     dict(n_hidden=1), dict(n_hidden=400), dict(epochs=100), dict(momentum=0.99),
-                    dict(persistent=True)]:
+                    dict(persistent=True), dict(digit=359)]:
         message = explorer.update(**changes)
         assert isinstance(message, str)
-        if set(changes) != {"sample_steps"}:
+        if set(changes) & {"k", "lr", "n_hidden", "epochs", "momentum", "persistent"}:
             assert "press Train" in message
     for changes, says in [(dict(k=0), "k must be between 1 and 25, got 0"),
                           (dict(lr=-1.0), r"lr must be between 0.0001 and 10, got -1.0"),
-                          (dict(momentum=1.5), "momentum must be between 0 and 0.99, got 1.5")]:
+                          (dict(momentum=1.5), "momentum must be between 0 and 0.99, got 1.5"),
+                          (dict(sample_steps=1001), "sample_steps must be between 0 and 1000, got 1001")]:
         with pytest.raises(ControlError, match=says):
             explorer.update(**changes)
     assert explorer.png().startswith(b"\x89PNG")
+
+
+def test_a_slider_momentum_of_0_9_is_the_trained_momentum():
+    from dlteach.widgets.rbm import RBMExplorer
+
+    explorer = RBMExplorer(epochs=1, n_hidden=8)
+    assert explorer.update(momentum=0.9000000000000001) == explorer.verdict  # as the slider sends it back
+    assert "Settings changed" not in explorer.message
+    with pytest.raises(ControlError, match="n_hidden must be between 1 and 400, got 0"):
+        RBMExplorer(n_hidden=0)
 
 
 @pytest.mark.parametrize("settings, expected", [
     (dict(lr=10.0, momentum=0.9), "too large"),
     (dict(lr=1.0, momentum=0.9), "hidden units are stuck"),
     (dict(lr=1e-4, momentum=0.0), "too small"),
-    (dict(n_hidden=1), "too few"),
+    (dict(n_hidden=1), "With 1 hidden unit the RBM has too few features"),
+    (dict(n_hidden=4), "With 4 hidden units the RBM has too few features"),
     (dict(lr=0.1, momentum=0.9, n_hidden=16), ""),
 ])
 def test_explorer_training_gives_a_verdict(explorer, settings, expected):
     base = dict(k=1, lr=0.1, momentum=0.9, n_hidden=16, epochs=4, persistent=False, sample_steps=10)
     explorer.update(**{**base, **settings})
     reports = []
-    message = explorer.actions()["Train"](lambda fraction, text: reports.append(fraction))
-    assert reports == [0.25, 0.5, 0.75, 1.0]
+    message = train(explorer, lambda fraction, text: reports.append((fraction, text)))
+    assert reports == [(0.25, "epoch 1 of 4"), (0.5, "epoch 2 of 4"), (0.75, "epoch 3 of 4"), (1.0, "epoch 4 of 4")]
     assert (expected in message) if expected else message == ""
     assert explorer.update() == message  # drawing again gives the same verdict
+    assert explorer.curve_title.startswith(f"CD-1, {explorer.rbm.n_hidden} hidden unit")
+    assert ("units" in explorer.curve_title) == (explorer.rbm.n_hidden > 1)
+
+
+def test_training_is_live_and_can_pause_and_go_on(explorer):
+    explorer.update(k=1, lr=0.1, momentum=0.9, n_hidden=16, epochs=4, persistent=False, sample_steps=5)
+    steps = explorer.actions()["Train"](None)
+    next(steps)
+    assert explorer.message.startswith("Training: epoch 1 of 4, reconstruction error")
+    assert explorer.curve.get_xdata().tolist() == [1]  # the picture follows the training
+    next(steps)
+    steps.close()  # the pause button
+    assert explorer.message == "Paused after 2 epochs of 4: press Train to go on."
+    rbm = explorer.rbm
+    assert train(explorer) == explorer.verdict and explorer.rbm is rbm and len(explorer.errors) == 4
+    explorer.update(lr=0.2)
+    assert "Settings changed (lr)" in explorer.message
+    train(explorer)
+    assert explorer.rbm is not rbm and explorer.trained["lr"] == 0.2
+
+
+def test_changing_training_settings_does_not_run_the_chains_again(explorer, monkeypatch):
+    explorer.update(sample_steps=300)
+    calls = []
+    monkeypatch.setattr(explorer.rbm, "gibbs", lambda *a, **k: calls.append(a) or RBM.gibbs(explorer.rbm, *a, **k))
+    for changes in [dict(k=3), dict(lr=1.0), dict(momentum=0.5), dict(n_hidden=20), dict(epochs=7)]:
+        explorer.update(**changes)
+    assert calls == []
+    explorer.update(sample_steps=301)  # one more step: one step of the chain, from where it stood
+    assert [a[1] for a in calls] == [1]
+    explorer.update(sample_steps=120)  # back: from the state kept at step 100
+    assert [a[1] for a in calls] == [1, 20]
+
+
+def test_gibbs_chains_are_the_same_however_they_are_reached(explorer):
+    explorer.update(sample_steps=0, digit=3)
+    np.testing.assert_array_equal(explorer.repair, explorer.X_test[3].reshape(8, 8))  # step 0: the start
+    walked = []
+    for t in range(1, 8):
+        explorer.update(sample_steps=t)
+        walked.append(explorer.repair.copy())
+    explorer._restart_chains()
+    explorer.update(sample_steps=7)  # straight from the start
+    np.testing.assert_array_equal(walked[-1], explorer.repair)
+
+
+def test_painting_corruption_and_the_chain_repairing_it(explorer):
+    explorer.update(k=1, lr=0.1, momentum=0.9, n_hidden=16, epochs=3, persistent=False)
+    train(explorer)
+    explorer.update(digit=5, sample_steps=1)
+    explorer.widget()
+    grid = explorer.live_chain
+    assert [p["clickable"] for p in grid.panels] == [True, False, False]
+    clean = explorer.X_test[5].copy()
+    row = 0
+    for col in range(8):  # a stroke of ink along a row
+        grid._handle_custom_msg({"event": "cell", "panel": 0, "row": row, "col": col, "drag": col > 0}, [])
+    assert explorer.corrupted.reshape(8, 8)[row].tolist() == [1.0] * 8
+    assert grid.panels[0]["colours"][8 * row:8 * row + 8] == ["#000000"] * 8
+    assert grid.panels[1]["title"] == "p(v | h) after 1 Gibbs step"
+    # one step of the chain wipes most of the ink painted where this digit had none
+    added = explorer.repair[row][clean.reshape(8, 8)[row] == 0]
+    assert added.mean() < 0.5, added
+    grid._handle_custom_msg({"event": "cell", "panel": 1, "row": 0, "col": 0, "drag": False}, [])  # not paintable
+    assert explorer.corrupted.reshape(8, 8)[row].tolist() == [1.0] * 8
+    explorer.restore()
+    explorer.add_noise()
+    assert int((explorer.corrupted != clean).sum()) == 8
+    explorer.restore()
+    np.testing.assert_array_equal(explorer.corrupted, clean)
+
+
+def test_live_picture_sends_only_what_changed(explorer):
+    explorer.widget()
+    explorer.update(sample_steps=10)
+    filters = explorer.live_images["filters"].marks[0]
+    sent = []
+    filters.observe(lambda change: sent.append(1), names="image")
+    explorer.update(sample_steps=11)
+    explorer.update(k=2)
+    assert sent == []  # the filters did not change: not encoded again
+    train(explorer)
+    assert len(sent) == explorer.trained["epochs"]  # once per epoch
+    explorer.update(k=1)
 
 
 def test_lesson_12_exercise_keys_are_the_libraries_answers():
@@ -374,3 +477,19 @@ def test_lesson_12_exercise_keys_are_the_libraries_answers():
 
     assert check("12.3", visible_bias)
     assert not check("12.3", lambda X: X.mean(axis=0))
+
+
+def test_fit_epoch_by_epoch_keeps_the_momentum_of_its_optimizer():
+    from dlteach.optim import SGD
+
+    X = (np.random.default_rng(0).random((60, 16)) < 0.3).astype(float)
+    rbm = RBM(16, 8, seed=0)
+    optimizer = SGD(rbm, lr=0.05, momentum=0.9)
+    rbm.fit(X, epochs=1, progress=False, optimizer=optimizer)
+    velocity = [v.copy() for v in optimizer.velocity]
+    assert all(np.abs(v).sum() > 0 for v in velocity)
+    rbm.fit(X, epochs=1, progress=False, optimizer=optimizer)  # goes on from that velocity, not from 0
+    fresh = RBM(16, 8, seed=0)
+    fresh.fit(X, epochs=1, progress=False, lr=0.05, momentum=0.9)
+    fresh.fit(X, epochs=1, progress=False, lr=0.05, momentum=0.9)
+    assert not np.allclose(rbm.params["W"], fresh.params["W"])

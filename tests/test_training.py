@@ -467,42 +467,107 @@ def test_train_example_follows_the_flowchart():
     assert none.tolist() == [pytest.approx(0.20537890262600114)]
 
 
-def test_backprop_explorer_messages_at_extremes():
-    from dlteach.widgets.backprop import BackpropExplorer
+def test_backprop_explorer_messages_fit_their_situations():
+    from dlteach.widgets.backprop import BackpropExplorer, below
 
     e = BackpropExplorer()
-    assert "flowchart stops after 27 update(s)" in e.message
-    assert e.update(steps=0) == ""  # no updates yet: nothing to say
-    assert "flowchart stops after 27 update(s)" in e.update(steps=100)
-    assert "Reached the maximum of 3 iterations" in e.update(steps=3)
-    assert "saturated" in e.update(x1=3.0, x2=-3.0, lr=0.01, steps=300)
-    with pytest.raises(ControlError, match="lr must be between 0.01 and 100, got 0.0"):
-        e.update(lr=0.0)
-    for lr in (0.01, 100.0):
-        for steps in (0, 300):
-            msg = e.update(lr=lr, steps=steps, x1=-3.0, x2=3.0, t1=1.0, t2=0.0, tolerance=1e-5)
-            assert isinstance(msg, str)
-    assert e.png()[:4] == b"\x89PNG"
+    assert e.message == "E = 0.00966 is below the tolerance 0.01: the flowchart stops after 27 updates."
+    assert below(0.0099986, 0.01) == "0.009999" and below(0.5, 1.0) == "0.5"
+    msg = e.update(steps=0)  # tip 1: compare the δ of the layers before any update
+    assert msg.startswith("No update yet") and "layer 1 3.2e-03, layer 2 5.4e-02, output 1.5e-01" in msg
+    assert e.update(steps=3) == "Reached the maximum of 3 iterations with E = 0.0967 still above the tolerance 0.01."
+    assert "maximum of 1 iteration with" in e.update(steps=1) and "after 1 update:" in e.ax_net.get_title()
+    msg = e.update(steps=30, x1=3.0, x2=-3.0)  # tip 3: the first layer saturates, and the message says so
+    assert msg.startswith("E = 0.009999 is below the tolerance 0.01") and "Layer 1's sigmoids are saturated" in msg
+    assert "saturated" not in e.update(x1=1.0, x2=-1.0)
+    msg = e.update(t1=0.5, t2=0.5, lr=50.0)  # a target inside (0, 1): too large an η overshoots
+    assert "E went up at" in msg and "η = 50 is too large" in msg and "(most at update 3: from 0.0431 to 0.195)" in msg
+    assert e.update(lr=20.0) == "E = 0.00896 is below the tolerance 0.01: the flowchart stops after 1 update."
+    for name, value in [("lr", 0.0), ("steps", 10**9), ("tolerance", float("nan"))]:
+        with pytest.raises(ControlError):
+            e.update(**{name: value})
+    assert e.state["lr"] == 20.0 and e.png()[:4] == b"\x89PNG"
     assert set(e.controls()) == set(e.state)
 
 
-def test_gradient_flow_explorer_messages_at_extremes():
+def test_backprop_explorer_live_picture_shows_the_figures_numbers():
+    from matplotlib.colors import to_hex
+
+    from dlteach.widgets.backprop import ETAS, BackpropExplorer
+
+    assert {0.01, 1.0, 100.0} <= set(ETAS)
+    e = BackpropExplorer()
+    e.widget()
+    for changes in [{}, dict(x1=3.0, x2=-3.0, lr=5.0, steps=12), dict(t1=0.5, t2=0.5, lr=100.0, tolerance=1e-5)]:
+        e.update(**changes)
+        np.testing.assert_allclose(e.live_errors.y, e.err_line.get_ydata())
+        assert list(e.live_tolerance.y) == [e.state["tolerance"]] * 2
+        assert e.live_net.title == e.ax_net.get_title()
+        for texts, mark in e.live_texts.values():
+            assert list(mark.text) == [t.get_text() for t in texts]
+        line = e.diagram.edges[0][0][0]
+        assert e.live_edges[0].colors == [to_hex(line.get_color())]
+        low, high = e.ax_err.get_ylim()
+        assert (e.ey.min, e.ey.max) == (low, high) and all(low <= v <= high for v in e.ey_axis.tick_values)
+
+
+def test_gradient_flow_messages_fit_their_situations():
     from dlteach.widgets.gradient_flow import GradientFlowExplorer
 
     e = GradientFlowExplorer()
-    assert e.message.startswith("Vanishing")  # sigmoid, 10 layers, default weights
-    assert e.update(activation="relu", gain=np.sqrt(6)) == ""
-    assert e.update(gain=6.0).startswith("Exploding")
-    with pytest.raises(ControlError, match="gain must be between 0.25 and 6, got 0.0"):
-        e.update(gain=0.0)
+    assert e.message.startswith("Vanishing: layer 1's gradient is 4.2e-09 times the last layer's")
+    assert e.update(gain=6.0).startswith("Vanishing: layer 1's gradient is 3.4e-03")  # sigmoid at gain 6 too
+    assert e.update(activation="tanh").startswith("Growing towards the input: layer 1's gradient is 29 times")
+    assert e.update(gain=1.0).startswith("Shrinking: layer 1's gradient is 2.2e-02") and "45× slower" in e.message
+    assert e.update(gain=2.45).startswith("Balanced: every layer's gradient is between 0.98 and 1.2 times")
+    assert e.update(activation="relu").startswith("Balanced")
+    assert "the activations grow 72-fold" in e.update(gain=4.0)
+    assert e.update(gain=6.0).startswith("Exploding: the activations grow")
+    assert e.update(activation="tanh", depth=30).startswith("Exploding towards the input")
+    for name, value in [("width", 10**9), ("depth", 10**9), ("gain", 0.0), ("activation", "softplus")]:
+        with pytest.raises(ControlError):
+            e.update(**{name: value})
+    assert e.state == dict(activation="tanh", depth=30, width=64, gain=6.0, seed=0)
     for activation in ("sigmoid", "tanh", "relu"):
-        for depth, width, gain in [(1, 8, 0.25), (30, 32, 6.0), (30, 8, 0.25)]:
+        for depth, width, gain in [(1, 8, 0.25), (30, 128, 6.0), (30, 8, 0.25)]:
             assert isinstance(e.update(activation=activation, depth=depth, width=width, gain=gain), str)
-    assert isinstance(e.update(depth=30, width=128, gain=6.0), str)  # the largest network the sliders allow
-    with pytest.raises(ControlError, match="activation must be one of"):
-        e.update(activation="softplus")
-    e.update(activation="relu")
     assert set(e.controls()) == set(e.state)
+
+
+def test_gradient_flow_trains_on_the_button_and_keeps_a_few_runs():
+    import ipywidgets as W
+
+    from dlteach.widgets.gradient_flow import RUN_COLOURS, GradientFlowExplorer
+
+    e = GradientFlowExplorer(activation="relu", gain=2.45)
+    box = e.widget()
+    button = next(w for row in box.children if isinstance(row, W.HBox) for w in row.children
+                  if isinstance(w, W.Button) and w.description == "train 3 epochs")
+    button.click()  # no event loop here: runs to the end
+    run = e.runs[tuple(e.state.values())]
+    assert run["updates"] == 102 and run["loss"][-1] < 0.5 * run["loss"][0]
+    assert "Trained 102 updates: the training loss went from 2.57 to 0.74." in e.message
+    np.testing.assert_allclose(np.ravel(e.live_loss.y), run["loss"])
+    np.testing.assert_allclose(e.live_lines["grad"].y, e.grad_line.get_ydata())
+    e.update(activation="sigmoid", gain=1.0)
+    button.click()
+    assert e.message.endswith("hardly down: the net barely learns.") and len(e.live_loss.y) == 2
+    assert "relu, 10×64, gain 2.45" in e.live_legend.value
+    e.update(activation="relu", gain=6.0)
+    button.click()
+    assert "Training blew up: the loss became nan after 4 updates." in e.message
+    assert e.runs[("relu", 10, 64, 6.0, 0)]["diverged"] and np.all(np.isfinite(e.live_loss.y))
+
+    e.update(gain=2.45)
+    steps = e.training()  # a control moved mid-training stops it, and says so
+    next(steps)
+    e.update(gain=2.0)
+    assert list(steps) == [] and "Training of relu, 10×64, gain 2.45 stopped after 4 updates: the settings changed." in e.message
+    for width in (8, 16, 24):
+        e.update(depth=2, width=width)
+        list(e.training())
+    assert list(e.runs) == [("relu", 10, 64, 2.45, 0)] + [("relu", 2, w, 2.0, 0) for w in (8, 16, 24)]  # the oldest went
+    assert len(e.runs) == len(RUN_COLOURS) and len({run["slot"] for run in e.runs.values()}) == len(RUN_COLOURS)
 
 
 def test_layer_gradient_norms_vanish_for_sigmoid_not_for_he_relu():

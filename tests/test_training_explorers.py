@@ -16,8 +16,8 @@ from dlteach.widgets.base import ControlError
 from dlteach.widgets.deep_vs_fat import (MAX_DEPTH, MAX_WIDTH, DeepVsFatExplorer, deep_sizes, fat_width,
                                          make_data, parameter_count, train_net)
 from dlteach.widgets.minibatch import N, START, MiniBatchExplorer, line_data, line_surface, train_line
-from dlteach.widgets.universality import (MAX_NEURONS, TARGETS, UniversalityExplorer, X_GRID, max_error,
-                                          sigmoid_network)
+from dlteach.widgets.universality import (DRAWN, ERROR_NS, MAX_NEURONS, STEEPNESSES, TARGETS, UniversalityExplorer,
+                                          X_GRID, max_error, sigmoid_network)
 
 
 # -- mini-batches ---------------------------------------------------------------------
@@ -247,25 +247,89 @@ def test_more_neurons_fit_better():
 def test_universality_explorer_extremes():
     e = UniversalityExplorer()
     assert "One neuron" in e.update(n=1)
-    for changes in ({"n": 0}, {"n": MAX_NEURONS + 1}, {"steepness": 0.0}):
-        with pytest.raises(ControlError, match="must be between"):
+    for changes, says in (({"n": 0}, "must be between"), ({"n": MAX_NEURONS + 1}, "must be between"),
+                          ({"steepness": 0.0}, "must be one of"), ({"steepness": 3.98}, "must be one of")):
+        with pytest.raises(ControlError, match=says):
             e.update(**changes)
     for target in TARGETS:
         for n in (1, MAX_NEURONS):
             assert isinstance(e.update(target=target, n=n), str)
-    for steepness in (10**-0.5, 10**1.5):
+    for steepness in (STEEPNESSES[0], STEEPNESSES[-1]):
         assert isinstance(e.update(target="bump", n=MAX_NEURONS, steepness=steepness), str)
         assert np.all(np.isfinite(e.fit_line.get_ydata()))
-    assert "continuous" in e.update(target="step", n=20, steepness=4.0)
-    assert e.update(target="sine", n=20) == ""
     with pytest.raises(ValueError, match="n \\(hidden neurons\\) must be a positive integer"):
         sigmoid_network(TARGETS["sine"], 0)
+
+
+def test_universality_steepness_4_is_exact_and_the_error_decides_exercise_6_3():
+    e = UniversalityExplorer(target="sine", n=8)
+    assert 4.0 in STEEPNESSES and e.control_widgets["steepness"].value == 4.0
+    assert "w = 32, max error 0.05039" in e.ax_fit.get_title()  # 0.0504: not below 0.05 …
+    e.update(n=9)
+    assert "max error 0.04396" in e.ax_fit.get_title()           # … and n = 9 is
+    assert check("06.3", 9).status == "correct" and e.message == ""
+
+
+@pytest.mark.parametrize("settings, says", [
+    (dict(n=1), "One neuron makes one smooth step"),
+    (dict(target="step", n=20), "The max error stays large (0.49) however many neurons you add"),
+    # steep sigmoids: a staircase fits a smooth target worse than steepness 4 does
+    (dict(target="sine", n=20, steepness=16.0), "At steepness 16 each sigmoid is nearly a step, so y is a staircase of "
+                                               "20 stairs (the bottom panel): a smooth target is fitted worse than "
+                                               "with gentler sigmoids (steepness 4: max error 0.01817)"),
+])
+def test_universality_messages(settings, says):
+    assert UniversalityExplorer().update(**settings).startswith(says)
+
+
+@pytest.mark.parametrize("settings", [dict(target="sine", n=20), dict(target="Nielsen's wiggle", n=12),
+                                      dict(target="bump", n=30, steepness=2.0), dict(target="zigzag", n=30)])
+def test_universality_quiet_when_the_fit_is_fine(settings):
+    assert UniversalityExplorer().update(**settings) == ""
+
+
+def test_universality_fits_the_curve_the_learner_draws():
+    e = UniversalityExplorer(n=20)
+    box = e.widget()
+    assert isinstance(box.children[-1], W.HBox)
+    drawn = 0.3 + 0.5 * X_GRID ** 2                      # a curve drawn over the plot, sent back on mouse-up
+    e.live_target.set_state({"y": drawn.tolist()})
+    assert e.state["target"] == DRAWN and e.control_widgets["target"].value == DRAWN
+    np.testing.assert_allclose(e.target_line.get_ydata(), drawn)
+    assert e.error == pytest.approx(max_error(sigmoid_network(drawn, 20), drawn)) and e.error < 0.005
+    np.testing.assert_allclose(e.live_fit.y, e.fit_line.get_ydata())
+    np.testing.assert_allclose(e.live_errors.y[ERROR_NS.tolist().index(20)], e.error)
+    e.update(n=5)                                         # the drawing stays the target as the sliders move
+    np.testing.assert_allclose(e.live_target.y, drawn)
+    assert len(e.live_parts.y) == 5 and "n = 5" in e.live_figures[0].title
+    e.update(target="sine")
+    e.update(target=DRAWN)                                # chosen again: the last drawing comes back
+    np.testing.assert_allclose(e.target_line.get_ydata(), drawn)
+    with pytest.raises(ControlError, match="400 finite values"):
+        e.draw_target([0.0, float("nan")])
+
+
+def test_universality_lesson_tips():
+    e = UniversalityExplorer(target="Nielsen's wiggle", n=12)  # as the lesson shows it
+    hill = 0.2 + 0.6 * np.exp(-((X_GRID - 0.4) / 0.15) ** 2)
+    cliff = np.where(X_GRID < 0.6, 0.2, 0.8)
+    assert e.draw_target(hill) == "" and e.update(n=40) == "" and e.error < 0.01  # tip 1: a hill is fixed …
+    assert e.draw_target(cliff).startswith("The max error stays large (0.29)")        # … not a cliff
+    e.update(target="Nielsen's wiggle", n=12)
+    assert e.update(steepness=16.0).startswith("At steepness 16 each sigmoid is nearly a step")  # tip 2
+
+
+def test_universality_drawing_starts_from_the_curve_shown():
+    e = UniversalityExplorer(target="bump")
+    e.update(target=DRAWN)                                # nothing drawn yet: start from the bump
+    np.testing.assert_allclose(e.target_line.get_ydata(), TARGETS["bump"](X_GRID))
+    assert np.all(UniversalityExplorer(target=DRAWN).target_line.get_ydata() == 0)  # a blank page to draw on
 
 
 @pytest.mark.parametrize("explorer, buttons, picture", [
     (MiniBatchExplorer, ["Train", "pause"], W.HBox),
     (DeepVsFatExplorer, ["▶ train", "step one epoch", "reset", "pause"], W.HBox),
-    (UniversalityExplorer, [], W.Image)])
+    (UniversalityExplorer, [], W.HBox)])
 def test_widgets_wire_controls_and_buttons(explorer, buttons, picture):
     box = explorer().widget()
     found = [w.description for row in box.children if isinstance(row, W.HBox)

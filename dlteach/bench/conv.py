@@ -54,4 +54,4 @@ def explorer_row() -> Row:
 
     data = load_digits(images=True)
     explorer = FeatureMapExplorer(small_cnn(seed=0), data.X_test, data.y_test)
-    return update_row("feature-map explorer: update + frame", explorer, "shift_cols", [-2, -1, 0, 1, 2])
+    return update_row("feature-map explorer: update + live picture", explorer, "shift_cols", [-2, -1, 0, 1, 2])

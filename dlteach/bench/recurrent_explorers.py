@@ -1,7 +1,8 @@
 """Lessons 10–11: updates of the RNN gradient explorer and the LSTM gate explorer.
 
-The gradient explorer runs one forward and backward pass of its RNN per update; the gate
-explorer's trained view uses an LSTM trained first (one epoch is enough to time it).
+Both draw in the browser: with the widget built, a move costs the update and the numbers sent
+to the live picture. The gradient explorer runs one forward and backward pass of its RNN per
+update; the gate explorer's trained view uses an LSTM trained first (one epoch is enough to time it).
 """
 
 from __future__ import annotations
@@ -20,9 +21,14 @@ def rows() -> list[Row]:
     trained.train()
     return [
         update_row("RNN gradient explorer: ρ slider at T = 200, update only", gradients, "radius", radii, frame=False),
-        update_row("RNN gradient explorer: ρ slider at T = 200, update + frame", gradients, "radius", radii),
-        update_row("LSTM gate explorer: typed keep gates, update + frame", hand, "keep",
+        update_row("RNN gradient explorer: ρ slider at T = 200, update + live picture", gradients, "radius", radii),
+        update_row("LSTM gate explorer: typed keep gates, update + live picture", hand, "keep",
                    ["0 1 1 0", "0 1 0 0", "0 0.9 0.9 0", "0 1 1 1"]),
-        update_row("LSTM gate explorer: memory cell ↔ LSTM cell, update + frame", hand, "source", SOURCES[:2]),
-        update_row("LSTM gate explorer: trained LSTM, example slider, update + frame", trained, "example", range(20)),
+        update_row("LSTM gate explorer: a click on the gate grid, update + live picture", hand, "read",
+                   ["0 0 1 0", "0 0 1 1", "0 1 1 1"]),
+        update_row("LSTM gate explorer: length 4 ↔ 40 (one row typed), update + live picture", hand, "inputs",
+                   ["1.7 0 0 0", " ".join(["1.7"] + ["0"] * 39)]),
+        update_row("LSTM gate explorer: memory cell ↔ LSTM cell, update + live picture", hand, "source", SOURCES[:2]),
+        update_row("LSTM gate explorer: trained LSTM, example slider, update + live picture", trained, "example",
+                   range(20)),
     ]

@@ -215,9 +215,10 @@ class RBM(Module):
 
     def fit(self, X, epochs: int = 10, lr: float = 0.1, k: int = 1, batch_size: int = 20,
             momentum: float = 0.0, persistent: bool = False, progress: bool = True,
-            callback=None) -> RBMHistory:
+            callback=None, optimizer=None) -> RBMHistory:
         """Train on X (N, n_visible), binary or grey levels in [0, 1], by CD-k, or persistent CD with
-        ``persistent=True``.
+        ``persistent=True``. A caller that trains epoch by epoch passes its own ``optimizer`` (an
+        ``SGD`` of this RBM), so the momentum's velocity carries over from one call to the next.
 
         Each epoch shuffles X and takes one step per mini-batch, θ ← θ + η·(CD-k gradient), with
         momentum μ through ``dlteach.optim.SGD`` (``grads`` holds minus the gradient, as for a loss).
@@ -232,7 +233,8 @@ class RBM(Module):
         batch_size = positive_int("batch_size", batch_size)
         if len(X) == 0:
             raise ValueError("RBM.fit needs at least one example")
-        optimizer = SGD(self, lr=lr, momentum=momentum)  # checks lr and momentum
+        if optimizer is None:
+            optimizer = SGD(self, lr=lr, momentum=momentum)  # checks lr and momentum
         if self.epochs_trained == 0:
             self.init_visible_bias(X)
         if persistent and (self.chains is None or len(self.chains) < min(batch_size, len(X))

@@ -78,6 +78,19 @@ def learn_dictionary(X, n_atoms: int, lam: float, steps: int = 30, n_iter: int =
     examples scaled to unit length. Returns (Φ (D, n_atoms), codes (N, n_atoms), the objective
     after each step).
     """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be a whole number ≥ 0, got {steps!r}")
+    history = []
+    for step, (Phi, a) in enumerate(dictionary_steps(X, n_atoms, lam, n_iter, seed)):
+        if step:
+            history.append(objective(X, Phi, a, lam))
+        if step == steps:
+            return Phi, a, history
+
+
+def dictionary_steps(X, n_atoms: int, lam: float, n_iter: int = 50, seed=None):
+    """The steps of :func:`learn_dictionary` one at a time: yields (Φ, codes), first the start
+    (codes None), then after every step, without end (an explorer redraws between them)."""
     X = as_array("learn_dictionary", X)
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"learn_dictionary expected X of shape (N, D) with N ≥ 1, got {X.shape}")
@@ -85,12 +98,12 @@ def learn_dictionary(X, n_atoms: int, lam: float, steps: int = 30, n_iter: int =
     rng = rng_from(seed)
     Phi = X[rng.choice(len(X), n_atoms, replace=n_atoms > len(X))].T
     Phi = Phi / np.maximum(np.linalg.norm(Phi, axis=0), 1e-12)
-    a, history = None, []
-    for _ in range(steps):
+    a = None
+    yield Phi, a
+    while True:
         a = ista(X, Phi, lam, n_iter=n_iter, a0=a)
         L = np.linalg.norm(a.T @ a, 2)
         if L > 0:
             Phi = Phi + (X - a @ Phi.T).T @ a / L
             Phi = Phi / np.maximum(np.linalg.norm(Phi, axis=0), 1.0)
-        history.append(objective(X, Phi, a, lam))
-    return Phi, a, history
+        yield Phi, a

@@ -7,8 +7,11 @@ output o_t, with s_t = f(U x_t + W s_{t−1}) and o_t = V s_t; the same U, V, W 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import to_hex
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
+
+from .grids import number
 
 _COLOURS = {"x": "#dbe9f6", "s": "#fde3c8", "o": "#d9f0d3"}
 _WEIGHT_COLOURS = {"U": "#1f77b4", "V": "#2ca02c", "W": "#d62728"}
@@ -85,13 +88,14 @@ class GateTrace:
 
     max_labels = 24  # the values offered are written into the grid for sequences up to this long,
     max_numbers = 12  # and the gate values up to this long (more text makes every frame slower)
+    rows = ("value in", "write (input)", "keep (forget)", "read (output)")
 
     def __init__(self, fig, gridspec=None, max_steps: int = 200):
         spec = gridspec if gridspec is not None else fig.add_gridspec(1, 1)[0]
         self.ax_gates, self.ax_cell = spec.subgridspec(2, 1, height_ratios=[1.15, 1], hspace=0.08).subplots(sharex=True)
         self.image = self.ax_gates.imshow(np.zeros((4, 1)), cmap="Greens", vmin=0, vmax=1.6, aspect="auto",
                                           interpolation="nearest", extent=(-0.5, 0.5, 3.5, -0.5))
-        self.ax_gates.set_yticks(range(4), ["value in", "write (input)", "keep (forget)", "read (output)"])
+        self.ax_gates.set_yticks(range(4), self.rows)
         self.ax_gates.axhline(0.5, color="0.3", lw=1)
         self.labels = [[self.ax_gates.text(0, r, "", ha="center", va="center", fontsize=8) for r in range(4)]
                        for _ in range(self.max_labels)]
@@ -103,8 +107,10 @@ class GateTrace:
         self.ax_cell.legend(loc="upper left", fontsize=8, ncol=2)
         self.ax_cell.grid(alpha=0.3)
         self.max_steps = max_steps
+        self.texts = [[] for _ in range(4)]  # what each row of the grid writes in its cells
 
-    def show(self, value, write, keep, read, cell, output, output_label="output", value_labels=None):
+    def show(self, value, write, keep, read, cell, output, output_label="output", value_labels=None,
+             cell_label="cell $c_t$"):
         """Redraw for one sequence: each argument has one entry per step t = 0…T−1."""
         arrays = [np.asarray(a, dtype=np.float64).ravel() for a in (value, write, keep, read, cell, output)]
         steps = arrays[0].size
@@ -117,16 +123,19 @@ class GateTrace:
         self.image.set_data(grid)
         self.image.set_extent((-0.5, steps - 0.5, 3.5, -0.5))
         t = np.arange(steps)
-        texts = value_labels if value_labels is not None else [f"{v:.3g}" for v in value]
+        labels = value_labels if value_labels is not None else [f"{v:.3g}" for v in value]
+        self.texts = [[(labels[k] if r == 0 else number(round(grid[r, k], 2))) if steps <= limit else ""
+                       for k in range(steps)] for r, limit in enumerate([self.max_labels] + [self.max_numbers] * 3)]
         for k, column in enumerate(self.labels):
             for r, label in enumerate(column):
-                show = k < steps and steps <= (self.max_labels if r == 0 else self.max_numbers)
+                show = k < steps and bool(self.texts[r][k])
                 label.set_visible(show)
                 if show:
                     label.set_position((k, r))
-                    label.set_text(texts[k] if r == 0 else f"{grid[r, k]:.2g}")
+                    label.set_text(self.texts[r][k])
                     label.set_color("white" if r > 0 and grid[r, k] > 0.9 else "black")
         self.cell_line.set_data(t, cell)
+        self.cell_line.set_label(cell_label)
         self.out_line.set_data(t, output)
         self.out_line.set_label(output_label)
         self.ax_cell.legend(loc="upper left", fontsize=8, ncol=2)
@@ -134,4 +143,15 @@ class GateTrace:
         low, high = min(cell.min(), output.min(), 0.0), max(cell.max(), output.max(), 0.0)
         pad = 0.15 * max(high - low, 1e-3)
         self.ax_cell.set_ylim(low - pad, high + 3 * pad)  # headroom for the legend
-        self.ax_cell.set_xticks(t if steps <= self.max_labels else np.linspace(0, steps - 1, 6).round())
+        every = next(n for n in (1, 2, 5, 10, 20, 50) if (steps - 1) / n <= self.max_labels)
+        self.ax_cell.set_xticks(np.arange(0, steps, every))
+
+    def panels(self, clickable: bool = False) -> list[dict]:
+        """The grid's four rows as panels of the live picture (``widgets.grids``), one row each."""
+        grid = self.image.get_array()
+        rgba = self.image.cmap(self.image.norm(grid))
+        steps = grid.shape[1]
+        return [{"title": title, "rows": 1, "cols": steps, "colours": [to_hex(c) for c in rgba[r]],
+                 "texts": self.texts[r], "faint": [False] * steps,
+                 "boxes": [], "clickable": clickable}
+                for r, title in enumerate(self.rows)]

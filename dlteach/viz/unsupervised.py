@@ -58,3 +58,14 @@ def scatter_codes(ax, codes, labels, title="", xlabel="code unit 1", ylabel="cod
     if legend:
         ax.legend(title="digit", fontsize=8, title_fontsize=9, markerscale=1.5, loc="center left",
                   bbox_to_anchor=(1.0, 0.5))
+
+
+def grey_panel(values, title: str = "", boxes=(), clickable: bool = False) -> dict:
+    """Pixel values in [0, 1] as a panel of the live grid picture (``dlteach.widgets.grids``): white
+    to black cells, no numbers; ``boxes`` are outlines, as ``AnnotatedGrid.panel`` gives them."""
+    values = np.clip(np.asarray(values, dtype=np.float64), 0, 1)
+    levels = np.rint(255 * (1 - values)).astype(int).ravel()
+    rows, cols = values.shape
+    return {"title": title, "rows": rows, "cols": cols, "colours": [f"#{v:02x}{v:02x}{v:02x}" for v in levels],
+            "texts": [""] * levels.size, "faint": [False] * levels.size, "boxes": list(boxes),
+            "clickable": clickable}

@@ -1,9 +1,17 @@
-"""Lesson 4: backpropagation on the lecture's 2-2-2-2 network, every a and δ on the picture."""
+"""Lesson 4: backpropagation on the lecture's 2-2-2-2 network, every a and δ on the picture.
+
+In JupyterLab the picture is drawn in the browser (bqplot) from the numbers of the matplotlib
+figure: the kernel runs the flowchart (about a millisecond) and sends only the changed numbers.
+"""
 
 from __future__ import annotations
 
+import math
+
+import bqplot as bq
 import ipywidgets as W
 import numpy as np
+from matplotlib.colors import to_hex
 from matplotlib.ticker import MaxNLocator
 
 from ..models.mlp import lecture_network
@@ -11,6 +19,25 @@ from ..nn import Linear, Sigmoid
 from ..optim import SGD
 from ..viz.backprop import NetworkDiagram
 from .base import Explorer
+from .gradient_descent import plural
+
+ETAS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+TOLERANCES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3)
+SATURATED = 0.01  # σ′(z) = a(1 − a) below this (σ′ is at most ¼) for every neuron of a layer
+
+
+def below(value: float, bound: float) -> str:
+    """``value`` with as many digits as it takes to read as less than ``bound`` (0.009999, not 0.01)."""
+    for digits in range(3, 17):
+        text = f"{value:.{digits}g}"
+        if float(text) < bound:
+            return text
+    return repr(value)
+
+
+def decades(low: float, high: float) -> list[float]:
+    """The powers of ten from ``low`` to ``high``: tick values for a log axis."""
+    return [10.0 ** k for k in range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)]
 
 
 def backprop_trace(net, x, t) -> dict:
@@ -37,13 +64,14 @@ def train_example(x, t, lr: float, max_steps: int, tolerance: float):
     backpropagate and take a gradient step. Returns (the last trace, E at every iteration)."""
     net = lecture_network()
     opt = SGD(net, lr=lr)
-    t = np.asarray(t, dtype=np.float64)
+    x, t = np.asarray(x, dtype=np.float64)[None], np.asarray(t, dtype=np.float64)
     errors = []
-    for step in range(max_steps + 1):
-        trace = backprop_trace(net, x, t)
-        errors.append(trace["E"])
-        if trace["E"] < tolerance or step == max_steps:
-            return trace, np.array(errors)
+    for step in range(max_steps + 1):  # the same passes as backprop_trace, without keeping every value
+        y = net.forward(x)
+        errors.append(0.5 * float(np.sum((y[0] - t) ** 2)))
+        if errors[-1] < tolerance or step == max_steps:
+            return backprop_trace(net, x[0], t), np.array(errors)
+        net.backward(y - t)
         opt.step()
 
 
@@ -54,7 +82,8 @@ class BackpropExplorer(Explorer):
     def __init__(self, x1=1.0, x2=-1.0, t1=0.0, t2=1.0, lr=1.0, steps=30, tolerance=0.01):
         super().__init__(figsize=(11, 3.8), x1=x1, x2=x2, t1=t1, t2=t2, lr=lr, steps=steps, tolerance=tolerance)
         self.ax_net, self.ax_err = self.fig.subplots(1, 2, width_ratios=[2.2, 1])
-        self.diagram = NetworkDiagram(self.ax_net, [2, 2, 2, 2], ["input x", "layer 1", "layer 2", "output y"])
+        self.names = ["input x", "layer 1", "layer 2", "output y"]
+        self.diagram = NetworkDiagram(self.ax_net, [2, 2, 2, 2], self.names)
         (self.err_line,) = self.ax_err.plot([], [], "o-", ms=3, color="tab:purple", label="E")
         self.tol_line = self.ax_err.axhline(tolerance, color="tab:green", ls="--", label="tolerance")
         self.ax_err.set(xlabel="iteration", ylabel="E = ½ Σ (y − t)²", yscale="log", title="error per iteration")
@@ -64,39 +93,128 @@ class BackpropExplorer(Explorer):
         self.update()
 
     def draw(self, x1, x2, t1, t2, lr, steps, tolerance):
-        if not lr > 0 or not tolerance > 0 or steps < 0:
-            return f"η and the tolerance must be positive and steps ≥ 0 (got η = {lr}, tolerance = {tolerance}, steps = {steps})"
-        trace, errors = train_example((x1, x2), (t1, t2), lr, int(steps), tolerance)
+        trace, errors = train_example((x1, x2), (t1, t2), lr, steps, tolerance)
         self.diagram.show(weights=trace["weights"], inside=trace["a"],
                           above=[None] + [[f"z={v:.2f}" for v in z] for z in trace["z"]],
                           below=[None] + [[f"δ={v:.3g}" for v in d] for d in trace["delta"]])
         done = len(errors) - 1
-        self.ax_net.set_title(f"after {done} update(s): y = ({trace['a'][-1][0]:.2f}, {trace['a'][-1][1]:.2f}), "
-                              f"t = ({t1:g}, {t2:g}), E = {trace['E']:.4g}", fontsize=10)
+        y = trace["a"][-1]
+        self.ax_net.set_title(f"after {plural(done, 'update')}: y = ({y[0]:.2f}, {y[1]:.2f}), t = ({t1:g}, {t2:g}), "
+                              f"E = {trace['E']:.4g}", fontsize=10)
         self.err_line.set_data(np.arange(len(errors)), np.maximum(errors, 1e-12))
         self.tol_line.set_ydata([tolerance, tolerance])
         self.ax_err.set_xlim(-0.5, max(len(errors), 2) - 0.5)
         low = min(errors.min(), tolerance)
         self.ax_err.set_ylim(max(low, 1e-12) / 2, max(errors.max(), tolerance) * 2)
-        if trace["E"] < tolerance:
-            return f"E = {trace['E']:.3g} is below the tolerance {tolerance:g}: the flowchart stops after {done} update(s)."
-        smallest = min(float(np.abs(d).max()) for d in trace["delta"])
-        if smallest < 1e-4:
-            return (f"The δ of some layer is below 1e-4: its sigmoids are saturated (σ′(z) ≈ 0), so BP hardly "
-                    f"changes the weights below it — the vanishing-gradient problem.")
-        if done == steps and steps > 0:
-            return f"Reached the maximum of {steps} iterations with E = {trace['E']:.3g} still above {tolerance:g}."
-        return ""
+        return self._message(trace, errors, lr, steps, tolerance)
+
+    @staticmethod
+    def _message(trace, errors, lr, steps, tolerance) -> str:
+        done, error = len(errors) - 1, trace["E"]
+        largest = [float(np.abs(d).max()) for d in trace["delta"]]
+        if error < tolerance:
+            text = (f"E = {below(error, tolerance)} is below the tolerance {tolerance:g}: "
+                    f"the flowchart stops after {plural(done, 'update')}.")
+        elif done == 0:
+            text = ("No update yet (max iterations 0): the first forward and backward pass. Largest |δ|: "
+                    f"layer 1 {largest[0]:.1e}, layer 2 {largest[1]:.1e}, output {largest[2]:.1e}.")
+        else:
+            text = (f"Reached the maximum of {plural(steps, 'iteration')} with E = {error:.3g} "
+                    f"still above the tolerance {tolerance:g}.")
+        rises = np.flatnonzero(np.diff(errors) > 0)
+        if rises.size:
+            k = int(np.argmax(np.diff(errors)))
+            text += (f" E went up at {plural(rises.size, 'update')} (most at update {k + 1}: from "
+                     f"{below(errors[k], errors[k + 1])} to {errors[k + 1]:.3g}): η = {lr:g} is too large, "
+                     f"each step overshoots. Try a smaller η.")
+        for layer, a in enumerate(trace["a"][1:-1], 1):
+            if np.all(a * (1 - a) < SATURATED):
+                text += (f" Layer {layer}'s sigmoids are saturated (σ′(z) < {SATURATED:g} for both neurons): its "
+                         f"largest |δ| is {largest[layer - 1]:.1e} against the output's {largest[-1]:.1e}, so BP "
+                         f"hardly changes the weights into it — the vanishing-gradient problem.")
+                break
+        return text
 
     def controls(self):
-        s = self.state
+        s, wide = self.state, {"description_width": "initial"}
         return {
             "x1": W.FloatSlider(value=s["x1"], min=-3, max=3, step=0.1, description="x₁"),
             "x2": W.FloatSlider(value=s["x2"], min=-3, max=3, step=0.1, description="x₂"),
-            "lr": W.FloatLogSlider(value=s["lr"], base=10, min=-2, max=2, step=0.1, description="η (lr)"),
+            "lr": W.SelectionSlider(options=ETAS, value=s["lr"], description="η (lr)"),
             "t1": W.FloatSlider(value=s["t1"], min=0, max=1, step=0.05, description="t₁"),
             "t2": W.FloatSlider(value=s["t2"], min=0, max=1, step=0.05, description="t₂"),
-            "steps": W.IntSlider(value=s["steps"], min=0, max=300, description="max iterations"),
-            "tolerance": W.FloatLogSlider(value=s["tolerance"], base=10, min=-5, max=-0.5, step=0.25,
-                                          description="tolerance", readout_format=".0e"),
+            "steps": W.IntSlider(value=s["steps"], min=0, max=300, description="max iterations", style=wide),
+            "tolerance": W.SelectionSlider(options=TOLERANCES, value=s["tolerance"], description="tolerance"),
         }
+
+    def layout(self, controls):
+        rows = [["x1", "x2"], ["t1", "t2"], ["lr", "steps", "tolerance"]]
+        return [W.HBox([controls[name] for name in row]) for row in rows]
+
+    # -- the picture in the browser -------------------------------------------------
+    def live(self):
+        d, ax = self.diagram, self.ax_net
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        scales = {"x": bq.LinearScale(min=x0, max=x1), "y": bq.LinearScale(min=y0, max=y1)}
+        unit = 115  # pixels per unit of the diagram: the same shape as the matplotlib one
+
+        def label(texts, **style):
+            xy = np.array([t.get_position() for t in texts])
+            return bq.Label(x=xy[:, 0], y=xy[:, 1], text=[t.get_text() for t in texts], scales=scales,
+                            align="middle", y_offset=4, **style)
+
+        lines = [line for layer in d.edges for row in layer for line in row]
+        self.live_edges = [bq.Lines(x=line.get_xdata(), y=line.get_ydata(), scales=scales) for line in lines]
+        self.edge_texts = [t for layer in d.edge_text for row in layer for t in row]
+        xy = np.array([t.get_position() for t in self.edge_texts])
+        boxes = bq.Scatter(x=xy[:, 0], y=xy[:, 1], scales=scales, marker="square", default_size=380,
+                           colors=["white"], opacities=[0.85], stroke="white")
+        self.live_texts = {
+            "weights": (self.edge_texts, label(self.edge_texts, default_size=11, colors=["black"])),
+            **{name: (texts, label(texts, **style)) for name, texts, style in (
+                ("inside", sum(d.inside, []), dict(default_size=12, font_weight="bold", colors=["black"])),
+                ("above", sum(d.above, []), dict(default_size=11, colors=["black"])),
+                ("below", sum(d.below, []), dict(default_size=11, colors=["#d62728"])))}}
+        centres = np.array([p for column in d.pos for p in column])
+        neurons = bq.Scatter(x=centres[:, 0], y=centres[:, 1], scales=scales, marker="circle",
+                             default_size=int(math.pi * (0.17 * unit) ** 2), colors=["#fff6e0"], stroke="#8a6d1d")
+        names = bq.Label(x=[c[0][0] for c in d.pos], y=[y1 - 0.2] * len(d.pos), text=self.names, scales=scales,
+                         align="middle", default_size=13, colors=["black"])
+        self.live_net = bq.Figure(
+            marks=[*self.live_edges, boxes, self.live_texts["weights"][1], neurons,
+                   *(mark for _, mark in list(self.live_texts.values())[1:]), names],
+            layout=W.Layout(width=f"{round(unit * (x1 - x0)) + 10}px", height=f"{round(unit * (y1 - y0)) + 40}px"),
+            fig_margin={"top": 35, "bottom": 5, "left": 5, "right": 5}, animation_duration=0,
+            title_style={"font-size": "13px"})
+        self.ex, self.ey = bq.LinearScale(), bq.LogScale()
+        escales = {"x": self.ex, "y": self.ey}
+        self.live_errors = bq.Lines(x=[], y=[], scales=escales, colors=["#9467bd"], marker="circle",
+                                    marker_size=12, labels=["E"], display_legend=True)
+        self.live_tolerance = bq.Lines(x=[-1, 1e4], y=[1, 1], scales=escales, colors=["#2ca02c"],
+                                       line_style="dashed", labels=["tolerance"], display_legend=True)
+        self.ex_axis = bq.Axis(scale=self.ex, label="iteration", tick_format="d")
+        self.ey_axis = bq.Axis(scale=self.ey, side="left", label="E = ½ Σ (y − t)²", tick_format=".0e",
+                               label_offset="50px")
+        self.live_err = bq.Figure(
+            marks=[self.live_errors, self.live_tolerance], title="error per iteration",
+            axes=[self.ex_axis, self.ey_axis],
+            layout=W.Layout(width="340px", height=self.live_net.layout.height), animation_duration=0,
+            fig_margin={"top": 35, "bottom": 40, "left": 65, "right": 10}, title_style={"font-size": "13px"},
+            legend_location="top-right")
+        return W.HBox([self.live_net, self.live_err])
+
+    def sync(self):
+        for mark, line in zip(self.live_edges, (line for layer in self.diagram.edges for row in layer for line in row)):
+            with mark.hold_sync():
+                mark.colors, mark.stroke_width = [to_hex(line.get_color())], 1.3 * line.get_linewidth()
+        for texts, mark in self.live_texts.values():
+            mark.text = [t.get_text() for t in texts]
+        self.live_net.title = self.ax_net.get_title()
+        with self.live_errors.hold_sync():
+            self.live_errors.x, self.live_errors.y = self.err_line.get_data()
+        self.live_tolerance.y = [self.state["tolerance"]] * 2
+        (left, right), (low, high) = self.ax_err.get_xlim(), self.ax_err.get_ylim()
+        with self.ex.hold_sync(), self.ey.hold_sync():
+            self.ex.min, self.ex.max, self.ey.min, self.ey.max = left, right, low, high
+        self.ey_axis.tick_values = decades(low, high)
+        self.ex_axis.tick_values = [t for t in self.ax_err.get_xticks() if left <= t <= right]  # matplotlib's few

@@ -116,13 +116,25 @@ class Explorer:
     def sync(self) -> None:
         """Send the numbers of the last ``draw`` to the picture ``live()`` built."""
 
+    def guarded(self, fn):
+        """``fn`` as a widget callback: an error it raises is shown in the explorer's note (a value
+        a control cannot take said plainly, anything else as a traceback), never swallowed."""
+        def run(*args):
+            try:
+                fn(*args)
+            except ControlError as error:
+                self._note.value = f'<div style="color:#b00020;font-weight:bold">{html.escape(str(error))}</div>'
+            except Exception:
+                self._note.value = f'<pre style="color:#b00020">{html.escape(traceback.format_exc())}</pre>'
+        return run
+
     def _show_state(self):
         """After an update: controls show the state, the picture and the note follow."""
         self._syncing = True
         try:
             for name, control in self.control_widgets.items():
-                if control.value != self.state[name]:
-                    control.value = self.state[name]
+                if control.value != self.state[name] and not _same_number(control.value, self.state[name]):
+                    control.value = self.state[name]  # not a float's last-digit noise: it would undo quick key presses
         finally:
             self._syncing = False
         self._refresh(self.message)
@@ -138,16 +150,7 @@ class Explorer:
         note = self._note = W.HTML()
         progress = W.FloatProgress(min=0.0, max=1.0, layout=W.Layout(width="30%", visibility="hidden"))
         progress_text = W.Label()
-
-        def guarded(fn):
-            def run(*args):
-                try:
-                    fn(*args)
-                except ControlError as error:  # a value the control cannot take: said plainly
-                    note.value = f'<div style="color:#b00020;font-weight:bold">{html.escape(str(error))}</div>'
-                except Exception:  # shown in the widget, never swallowed
-                    note.value = f'<pre style="color:#b00020">{html.escape(traceback.format_exc())}</pre>'
-            return run
+        guarded = self.guarded
 
         def changed(change, name):
             if not self._syncing:
@@ -155,6 +158,7 @@ class Explorer:
 
         controls = self.control_widgets
         for name, control in controls.items():
+            control.value = self.state[name]  # a cell may have changed the state before the display
             control.observe(guarded(lambda change, name=name: changed(change, name)), names="value")
 
         def report(fraction, text=""):
@@ -242,7 +246,7 @@ def check_value(name: str, value, control: W.ValueWidget, ranged: bool = True):
         options = [o[1] if isinstance(o, tuple) else o for o in control.options]
         if not any(value == o and type(value) is type(o) or _same_number(value, o) for o in options):
             raise ControlError(f"{name} must be one of {options}, got {value!r}")
-        return next(o for o in options if value == o)
+        return next(o for o in options if value == o or _same_number(value, o))
     if isinstance(control, W.Checkbox):
         if not isinstance(value, bool):
             raise ControlError(f"{name} must be True or False, got {value!r}")
@@ -321,13 +325,17 @@ def _kernel_loop():
 
 
 def _descendants(widget):
+    """``widget`` and every widget it holds: children, and a bqplot figure's marks, axes, their
+    scales and the pictures of its Image marks."""
     yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _descendants(child)
-    for attr in ("marks", "axes", "scales"):  # a bqplot figure's parts are widgets too
+    for attr in ("children", "marks", "axes"):
         for part in getattr(widget, attr, ()) or ():
             if isinstance(part, W.Widget):
-                yield part
+                yield from _descendants(part)
+    scales = getattr(widget, "scales", None)
+    parts = [*(scales.values() if isinstance(scales, dict) else ()), getattr(widget, "scale", None),
+             getattr(widget, "image", None)]
+    yield from (part for part in parts if isinstance(part, W.Widget))
 
 
 def _current_cell():

@@ -313,7 +313,7 @@ class ConvolutionExplorer(Explorer):
 
     def live(self):
         self.live_grids = GridsView(height=190)
-        self.live_grids.on_cell(self.clicked)
+        self.live_grids.on_cell(self.guarded(self.clicked))
         return self.live_grids
 
     def sync(self):

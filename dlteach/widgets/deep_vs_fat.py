@@ -22,7 +22,7 @@ from ..optim import SGD
 from ..train import History, TrainingDiverged, accuracy, fit
 from ..viz.training import CLASS_COLOURS, DecisionMap, LayerWidths
 from .base import Explorer
-from .live import rgba_png
+from .live import rgba_png, show_png
 
 DATASETS = {
     "spirals": lambda n, seed: spirals(n, noise=0.05, arms=2, seed=seed),
@@ -309,12 +309,13 @@ class DeepVsFatExplorer(Explorer):
         for i in range(2):
             sx, sy = bq.LinearScale(), bq.LinearScale()
             image = bq.Image(image=W.Image(format="png"), scales={"x": sx, "y": sy})
-            image.on_element_click(lambda _, event: self.clicked(event["data"]["click_x"], event["data"]["click_y"]))
+            image.on_element_click(self.guarded(lambda _, event: self.clicked(event["data"]["click_x"],
+                                                                              event["data"]["click_y"])))
             points = [bq.Scatter(x=[], y=[], scales={"x": sx, "y": sy}, colors=[colour], default_size=12,
                                  stroke="white", stroke_width=0.5, interactions={"click": "select"})
                       for colour in CLASS_COLOURS[:3]]
             for mark in points:  # a click on a point: the same as a click on the plane there
-                mark.on_element_click(self._point_clicked)
+                mark.on_element_click(self.guarded(self._point_clicked))
             self.live_maps.append(image)
             self.live_points.append(points)
             self.live_figures.append(bq.Figure(
@@ -341,7 +342,7 @@ class DeepVsFatExplorer(Explorer):
         X, y = self.training_set()
         for figure, image, points, picture, title in zip(self.live_figures, self.live_maps, self.live_points,
                                                          self.pictures, self.titles):
-            image.image.value = rgba_png(picture[::-1], smooth_to=192)
+            show_png(image, rgba_png(picture[::-1], smooth_to=192))
             if self._live_points_for is not X:
                 with image.hold_sync():
                     image.x, image.y = [x0, x1], [y0, y1]

@@ -1,16 +1,35 @@
-"""Lesson 8: one digit through a trained CNN — shift it and watch the feature maps follow."""
+"""Lesson 8: draw a digit, or shift a test digit, and watch every stage of a trained CNN.
+
+The input is a grid of cells the learner paints with the mouse (drawn in the browser by
+``GridsView``); every stage's feature maps and the class probabilities are drawn by bqplot from
+the numbers the kernel computes (one forward pass, well under a millisecond).
+"""
 
 from __future__ import annotations
 
+import bqplot as bq
 import ipywidgets as W
+import matplotlib as mpl
 import numpy as np
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from ..data import load_digits
 from ..models import train_small_cnn
 from ..nn.functional import softmax
+from ..train import predict
 from ..viz.conv import layer_outputs
-from ..viz.unsupervised import tile
+from ..viz.unsupervised import grey_panel, tile
 from .base import Explorer
+from .gradient_descent import plural
+from .grids import GridsView
+from .live import rgba_png, show_png
+
+MARGIN = 3  # pixels shown around the input field: where a shift moves the digit; also the largest shift
+FADE = 0.35  # ink outside the field is drawn this dark: the network does not see it
+MAPS = mpl.colormaps["RdBu_r"].with_extremes(bad="#d0d0d0")  # grey gaps between the maps
+STAGES = {"Conv2d": "conv", "MaxPool2d": "max pool", "AvgPool2d": "average pool", "L2Pool2d": "L2 pool"}
+TRUE, WRONG, PLAIN = "#1b7f3b", "#b00020", "#b3b3b3"
 
 
 def shift_image(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -24,16 +43,40 @@ def shift_image(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
     return out
 
 
-class FeatureMapExplorer(Explorer):
-    """A trained CNN's view of one test digit: the input, the maps of the first convolution
-    after its nonlinearity, the last pooled maps, and the class probabilities.
+def image_figure(title: str, limit: float | None = None, size: int = 230):
+    """A bqplot figure showing one PNG (``figure.marks[0].image``) over the unit square, with a
+    colour bar for colours from −limit to limit (MAPS) at its right when a limit is given."""
+    colourbar = limit is not None
+    right = 1.13 if colourbar else 1.0  # the colour bar lies over x in [1.05, 1.13]
+    x, y = bq.LinearScale(min=0, max=right), bq.LinearScale(min=0, max=1)
+    marks = [bq.Image(image=W.Image(format="png"), scales={"x": x, "y": y}, x=[0, 1], y=[0, 1])]
+    axes = []
+    if colourbar:
+        gradient = MAPS(np.linspace(1, 0, 64))[:, None]
+        marks.append(bq.Image(image=W.Image(value=rgba_png(gradient), format="png"), scales={"x": x, "y": y},
+                              x=[1.05, right], y=[0, 1]))
+        ticks = MaxNLocator(4, symmetric=True).tick_values(-limit, limit)  # round numbers, as matplotlib's bar
+        axes = [bq.Axis(scale=bq.LinearScale(min=-limit, max=limit), side="right", tick_format="~g",
+                        tick_values=ticks[np.abs(ticks) <= limit])]
+    width = round(size * right) + (45 if colourbar else 10)
+    figure = bq.Figure(marks=marks, axes=axes, title=title, animation_duration=0,
+                       layout=W.Layout(width=f"{width}px", height=f"{size + 35}px"),
+                       fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 40 if colourbar else 5},
+                       title_style={"font-size": "13px"})
+    figure.add_class("dlteach-pixels")
+    return figure
 
-    ``model`` is a Sequential that starts conv → nonlinearity (by default ``train_small_cnn()``,
-    which takes as long as the lesson's training run); ``images`` and ``labels`` default to the
-    digits' test split. Shifting the digit moves the first maps with it — the same filters are
-    applied everywhere, so the convolution is *equivariant* to shifts. Pooling adds only a little
-    *invariance*: on 8×8 digits a shift of one pixel is an eighth of the image, and the answer
-    often changes.
+
+class FeatureMapExplorer(Explorer):
+    """A trained CNN's view of one digit: the input (a test digit, shifted, or the learner's own
+    drawing), the maps of every stage until the classifier, and the class probabilities.
+
+    ``model`` is a Sequential of convolutions, nonlinearities and pooling, then a classifier (by
+    default ``train_small_cnn()``, which takes as long as the lesson's training run); ``images``
+    and ``labels`` default to the digits' test split. Shifting the digit moves the first maps
+    with it — the same filters are applied everywhere, so the convolution is *equivariant* to
+    shifts. Pooling adds only a little *invariance*: on 8×8 digits a shift of one pixel is an
+    eighth of the image, and the answer often changes.
     """
 
     def __init__(self, model=None, images=None, labels=None, index=0, shift_rows=0, shift_cols=0):
@@ -42,55 +85,195 @@ class FeatureMapExplorer(Explorer):
             images, labels = digits.X_test, digits.y_test
         self.model = train_small_cnn() if model is None else model
         self.images, self.labels = np.asarray(images), np.asarray(labels)
-        super().__init__(figsize=(11, 3.4), index=index, shift_rows=shift_rows, shift_cols=shift_cols)
-        axes = self.fig.subplots(1, 4, width_ratios=[1, 1.6, 1.6, 1.4])
-        self.ax_in, self.ax_first, self.ax_last, self.ax_prob = axes
-        blank = np.zeros((2, 2))
-        self.im_in = self.ax_in.imshow(blank, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
-        self.im_first = self.ax_first.imshow(blank, cmap="RdBu_r", interpolation="nearest")
-        self.im_last = self.ax_last.imshow(blank, cmap="RdBu_r", interpolation="nearest")
-        for ax in axes[:3]:
+        self.size = self.images.shape[-2:]
+        self.pixels = np.zeros((self.size[0] + 4 * MARGIN, self.size[1] + 4 * MARGIN))  # room for every shift
+        self.loaded, self.label, self.edited, self.stroke = None, None, False, 1.0
+        self.misread = int((predict(self.model, self.images) != self.labels).sum())
+        # each stage's colours on one scale, ±(its largest |value| over the digits): shifts and paint compare
+        stages = [(name, a.shape) for name, a in layer_outputs(self.model, self.images[0]) if a.ndim == 3][1:]
+        self.limits = np.full(len(stages), 1e-12)
+        for image in self.images:
+            maps = [a for _, a in layer_outputs(self.model, image) if a.ndim == 3][1:]
+            self.limits = np.maximum(self.limits, [np.abs(a).max() for a in maps])
+        self.stage_titles, counts = [], {}
+        for name, (c, h, w) in stages:
+            counts[name] = counts.get(name, 0) + 1
+            self.stage_titles.append(f"{STAGES.get(name, name)} {counts[name]}: {plural(c, 'map')} {h}×{w}")
+        rows = 1 + -(-len(stages) // 3)
+        super().__init__(figsize=(11, 3.3 * rows), index=index, shift_rows=shift_rows, shift_cols=shift_cols)
+        grid = self.fig.add_gridspec(rows, 3)
+        self.ax_in, self.ax_prob = self.fig.add_subplot(grid[0, 0]), self.fig.add_subplot(grid[0, 1:])
+        self.im_in = self.ax_in.imshow(np.zeros([n + 2 * MARGIN for n in self.size]), cmap="gray_r", vmin=0, vmax=1,
+                                       interpolation="nearest")
+        self.ax_in.add_patch(Rectangle((MARGIN - 0.5, MARGIN - 0.5), self.size[1], self.size[0], fill=False,
+                                       edgecolor="#ff8c00", linewidth=2.5))
+        self.ax_in.axis("off")
+        self.stage_axes = [self.fig.add_subplot(grid[1 + i // 3, i % 3]) for i in range(len(stages))]
+        self.stage_images = []
+        for ax, limit, title in zip(self.stage_axes, self.limits, self.stage_titles):
+            self.stage_images.append(ax.imshow(np.zeros((2, 2)), cmap=MAPS, vmin=-limit, vmax=limit,
+                                               interpolation="nearest"))
+            self.fig.colorbar(self.stage_images[-1], ax=ax, shrink=0.85)
+            ax.set_title(title, fontsize=11)
             ax.axis("off")
-        self.bars = self.ax_prob.bar(range(10), np.zeros(10), color="0.7")
-        self.ax_prob.set(xticks=range(10), ylim=(0, 1), xlabel="class", ylabel="probability")
+        self.bars = self.ax_prob.bar(range(10), np.zeros(10), color=PLAIN)
+        self.bar_notes = [self.ax_prob.text(0, 0, "", ha="center", va="bottom", fontsize=10) for _ in range(2)]
+        self.ax_prob.set(xticks=range(10), ylim=(0, 1.12), yticks=np.linspace(0, 1, 6), xlabel="class",
+                         ylabel="probability")
         self.ax_prob.set_title("softmax output", y=1.0)
         self.update()
 
-    @staticmethod
-    def _show(ax, im, label, maps):
-        c, h, w = maps.shape
-        mosaic = tile(maps, int(np.ceil(np.sqrt(c))), (h, w))
-        scale = max(float(np.abs(maps).max()), 1e-12)
-        im.set_data(mosaic)
-        im.set_extent((-0.5, mosaic.shape[1] - 0.5, mosaic.shape[0] - 0.5, -0.5))
-        im.set_clim(-scale, scale)
-        ax.set_title(f"{label}: {c} × {h}×{w}", fontsize=10, y=1.0)  # a fixed y skips a costly layout step
+    # -- the input: a test digit, shifted, or painted -------------------------------------
+    def _load(self, index):
+        H, W_ = self.size
+        self.pixels[...] = 0.0
+        self.pixels[2 * MARGIN:2 * MARGIN + H, 2 * MARGIN:2 * MARGIN + W_] = self.images[index][0]
+        self.loaded, self.label, self.edited = index, int(self.labels[index]), False
 
+    def _window(self, shift_rows, shift_cols):
+        """(top, left) of the shown part of the canvas: the field and MARGIN around it."""
+        return MARGIN - shift_rows, MARGIN - shift_cols
+
+    def shown(self) -> np.ndarray:
+        """The input panel: the field the network sees, and MARGIN pixels around it."""
+        top, left = self._window(self.state["shift_rows"], self.state["shift_cols"])
+        H, W_ = self.size
+        return self.pixels[top:top + H + 2 * MARGIN, left:left + W_ + 2 * MARGIN]
+
+    def paint(self, row: int, col: int, drag: bool = False) -> str:
+        """Ink the shown cell (row, col), or wipe it: a stroke that starts on ink erases."""
+        top, left = self._window(self.state["shift_rows"], self.state["shift_cols"])
+        r, c = top + row, left + col
+        if not (0 <= r < self.pixels.shape[0] and 0 <= c < self.pixels.shape[1]):
+            return self.message
+        if not drag:
+            self.stroke = 0.0 if self.pixels[r, c] >= 0.5 else 1.0
+        self.pixels[r, c], self.edited = self.stroke, True
+        return self.update()
+
+    def clear(self, report=None) -> str:
+        """An empty input, to draw a digit of your own."""
+        self.pixels[...] = 0.0
+        self.label, self.edited = None, True
+        return self.update()
+
+    def reload(self, report=None) -> str:
+        """The test digit of the slider again, without the painting."""
+        self.loaded = None
+        return self.update()
+
+    def actions(self):
+        return {"clear": self.clear, "undo painting": self.reload}
+
+    # -- drawing ------------------------------------------------------------------------
     def draw(self, index, shift_rows, shift_cols):
-        if not 0 <= index < len(self.images):
-            raise ValueError(f"index must be in 0..{len(self.images) - 1}, got {index}")
-        image = shift_image(self.images[index], shift_rows, shift_cols)
-        outputs = layer_outputs(self.model, image)
-        maps = [(name, a) for name, a in outputs if a.ndim == 3]
-        first, last = maps[2], maps[-1]  # the input, the first convolution, its nonlinearity, …, the last pooling
-        self.im_in.set_data(image[0])
-        self.im_in.set_extent((-0.5, image.shape[-1] - 0.5, image.shape[-2] - 0.5, -0.5))
-        self._show(self.ax_first, self.im_first, f"{first[0]} after conv 1", first[1])
-        self._show(self.ax_last, self.im_last, f"last {last[0]}", last[1])
-        probs = softmax(outputs[-1][1])
-        predicted, label = int(probs.argmax()), int(self.labels[index])
-        for k, bar in enumerate(self.bars):
-            bar.set_height(probs[k])
-            bar.set_color("#1b7f3b" if k == label else "#b00020" if k == predicted else "0.7")
-        self.ax_in.set_title(f"digit {label}, shifted ({shift_rows:+d}, {shift_cols:+d})", fontsize=10, y=1.0)
-        if predicted != label:
-            return (f"Misread: the network says {predicted} (p = {probs[predicted]:.2f}) for this {label}. "
-                    f"Shifted by ({shift_rows:+d}, {shift_cols:+d}) pixels it has left the positions it was trained on.")
-        return ""
+        if self.loaded != index:
+            self._load(index)
+        shown = self.shown()
+        H, W_ = self.size
+        image = shown[MARGIN:MARGIN + H, MARGIN:MARGIN + W_]
+        faded = shown * FADE
+        faded[MARGIN:MARGIN + H, MARGIN:MARGIN + W_] = image
+        self.input = faded
+        self.im_in.set_data(faded)
+        what = "your drawing" if self.label is None else f"test digit {index} (a {self.label})"
+        self.input_title = f"{what}, shifted ({shift_rows:+d}, {shift_cols:+d})"
+        self.ax_in.set_title(self.input_title, fontsize=11, y=1.0)  # a fixed y skips a costly layout step
 
+        outputs = layer_outputs(self.model, image[None])
+        for maps, im in zip([a for _, a in outputs if a.ndim == 3][1:], self.stage_images):
+            c, h, w = maps.shape
+            mosaic = tile(maps, int(np.ceil(np.sqrt(c))), (h, w))
+            if im.get_array().shape != mosaic.shape:
+                im.set_extent((-0.5, mosaic.shape[1] - 0.5, mosaic.shape[0] - 0.5, -0.5))
+            im.set_data(mosaic)
+
+        self.probs = probs = softmax(outputs[-1][1])
+        self.predicted = predicted = int(probs.argmax())
+        self.bar_colours = [TRUE if k == self.label else WRONG if k == predicted and self.label is not None
+                            else "#1f77b4" if k == predicted else PLAIN for k in range(len(probs))]
+        for bar, p, colour in zip(self.bars, probs, self.bar_colours):
+            bar.set_height(p)
+            bar.set_color(colour)
+        # the true class and the answer written over their bars, so a bar of height ≈ 0 is still seen
+        self.bar_labels = [(k, "true" if k == self.label else f"{probs[k]:.2f}")
+                           for k in dict.fromkeys([predicted] + ([self.label] if self.label is not None else []))]
+        for note, (k, text) in zip(self.bar_notes, self.bar_labels + [(0, "")]):
+            note.set_position((k, probs[k] + 0.01))
+            note.set_text(text)
+            note.set_color(self.bar_colours[k])
+        for note in self.bar_notes[len(self.bar_labels):]:
+            note.set_text("")
+        return self._message(shift_rows, shift_cols, image)
+
+    def _message(self, shift_rows, shift_cols, image) -> str:
+        p, predicted, label = self.probs, self.predicted, self.label
+        if not image.any():
+            return ("The input field is empty: draw a digit with the mouse (click or drag on the cells inside the "
+                    "orange frame)." + (" Part of your drawing lies outside it: shift it back." if self.pixels.any()
+                                        else ""))
+        says = f"the network says {predicted} (p = {p[predicted]:.2f})"
+        if label is None:
+            runner_up = int(np.argsort(p)[-2])
+            unsure = (f"; it is unsure: {runner_up} has p = {p[runner_up]:.2f}" if p[predicted] < 0.6 else "")
+            return f"For your drawing {says}{unsure}."
+        if predicted == label:
+            return f"Your painting did not change the answer: {says}." if self.edited else ""
+        if self.edited:
+            return f"Your painting changed the answer: for this {label} {says}."
+        if shift_rows or shift_cols:
+            return (f"Misread: {says} for this {label}. Shifted by ({shift_rows:+d}, {shift_cols:+d}) pixels it "
+                    "has left the positions it was trained on.")
+        if self.misread > len(self.images) / 2:
+            return (f"Misread: {says} for this {label}. The network misreads {self.misread} of the {len(self.images)} "
+                    "digits here: is it trained?")
+        wrong = "the only one" if self.misread == 1 else f"one of the {self.misread}"
+        return (f"Misread: {says} for this {label}, unshifted: {wrong} of the {len(self.images)} digits here it "
+                "gets wrong.")
+
+    # -- the controls and the live picture ------------------------------------------------
     def controls(self):
         return {
             "index": W.IntSlider(value=self.state["index"], min=0, max=len(self.images) - 1, description="test digit"),
-            "shift_rows": W.IntSlider(value=self.state["shift_rows"], min=-3, max=3, description="shift down"),
-            "shift_cols": W.IntSlider(value=self.state["shift_cols"], min=-3, max=3, description="shift right"),
+            "shift_rows": W.IntSlider(value=self.state["shift_rows"], min=-MARGIN, max=MARGIN,
+                                      description="shift down"),
+            "shift_cols": W.IntSlider(value=self.state["shift_cols"], min=-MARGIN, max=MARGIN,
+                                      description="shift right"),
         }
+
+    def layout(self, c):
+        return [W.HBox(list(c.values())),
+                W.HTML("<i>Paint on the input with the mouse: click or drag to ink cells (a stroke that starts on "
+                       "ink erases). The network sees only what lies inside the orange frame.</i>")]
+
+    def live(self):
+        self.live_input = GridsView(height=290)
+        self.live_input.on_cell(lambda panel, row, col, drag: self.paint(row, col, drag))
+        self.live_maps = [image_figure(title, limit) for title, limit in zip(self.stage_titles, self.limits)]
+        sx, sy = bq.OrdinalScale(domain=list(range(10))), bq.LinearScale(min=0, max=1.12)
+        self.live_bars = bq.Bars(x=list(range(10)), y=np.zeros(10), scales={"x": sx, "y": sy}, colors=[PLAIN] * 10,
+                                 padding=0.25)
+        self.live_bar_labels = bq.Label(x=[], y=[], text=[], scales={"x": sx, "y": sy}, align="middle",
+                                        default_size=14, font_weight="bold", colors=[TRUE])
+        bars = bq.Figure(marks=[self.live_bars, self.live_bar_labels], animation_duration=0, title="softmax output",
+                         axes=[bq.Axis(scale=sx, label="class"),
+                               bq.Axis(scale=sy, side="left", label="probability", tick_format="~g",
+                                       tick_values=np.linspace(0, 1, 6))],
+                         layout=W.Layout(width="420px", height="330px"), title_style={"font-size": "13px"},
+                         fig_margin={"top": 35, "bottom": 45, "left": 55, "right": 15})
+        rows = [W.HBox(self.live_maps[i:i + 3]) for i in range(0, len(self.live_maps), 3)]
+        return W.VBox([W.HBox([self.live_input, bars]), *rows])
+
+    def sync(self):
+        box = {"row": MARGIN, "col": MARGIN, "height": self.size[0], "width": self.size[1], "colour": "#ff8c00",
+               "linewidth": 3, "dash": False}
+        self.live_input.panels = [grey_panel(self.input, self.input_title, [box], clickable=True)]
+        for figure, im in zip(self.live_maps, self.stage_images):
+            show_png(figure.marks[0], rgba_png(im.to_rgba(im.get_array())))
+        with self.live_bars.hold_sync():
+            self.live_bars.y, self.live_bars.colors = self.probs, self.bar_colours
+        with self.live_bar_labels.hold_sync():
+            self.live_bar_labels.x = [k for k, _ in self.bar_labels]
+            self.live_bar_labels.y = [self.probs[k] + 0.03 for k, _ in self.bar_labels]
+            self.live_bar_labels.text = [text for _, text in self.bar_labels]
+            self.live_bar_labels.colors = [self.bar_colours[k] for k, _ in self.bar_labels]

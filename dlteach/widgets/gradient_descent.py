@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from ..surfaces import METHODS, SURFACES, descend
 from ..viz.surfaces import draw_surface
 from .base import ControlError, Explorer, check_value
+from .live import show_png
 
 LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.45, 0.5, 0.52, 0.55,
                   0.6, 0.8, 1.0, 1.5, 2.0, 5.0, 10.0)
@@ -167,9 +168,10 @@ class GradientDescentExplorer(Explorer):
         self.live_start = bq.Scatter(x=[self.state["start_x"]], y=[self.state["start_y"]], scales=scales,
                                      marker="square", colors=["black"], default_size=80, enable_move=True,
                                      interactions={"click": None}, labels=["start"])
-        self.live_start.on_drag_end(lambda *_: self._moved(self.live_start.x[0], self.live_start.y[0]))
-        self.live_surface.on_element_click(lambda _, event: self._moved(event["data"]["click_x"],
-                                                                        event["data"]["click_y"]))
+        self.live_start.on_drag_end(self.guarded(lambda _, event: self._moved(event["point"]["x"],
+                                                                              event["point"]["y"])))
+        self.live_surface.on_element_click(self.guarded(lambda _, event: self._moved(event["data"]["click_x"],
+                                                                                     event["data"]["click_y"])))
         self.lx, self.ly = bq.LinearScale(), bq.LogScale()
         self.live_gaps = bq.Lines(x=[], y=[], scales={"x": self.lx, "y": self.ly}, colors=["crimson"],
                                   marker="circle", marker_size=10)
@@ -196,7 +198,7 @@ class GradientDescentExplorer(Explorer):
             x0, x1, y0, y1 = s.extent
             with self.sx.hold_sync(), self.sy.hold_sync():
                 self.sx.min, self.sx.max, self.sy.min, self.sy.max = x0, x1, y0, y1
-            self.live_surface.image.value = surface_png(s)
+            show_png(self.live_surface, surface_png(s))
             with self.live_surface.hold_sync():
                 self.live_surface.x, self.live_surface.y = [x0, x1], [y0, y1]
             self._live_surface_for = s

@@ -12,7 +12,7 @@ function svgElement(name, attributes) {
   return element;
 }
 
-function drawPanel(model, panel, index, height) {
+function drawPanel(model, panel, index, height, pointer) {
   const cell = Math.min(CELL_MAX, Math.floor(height / Math.max(panel.rows, 1)),
                         Math.floor(1.6 * height / Math.max(panel.cols, 1)));
   const figure = document.createElement("figure");
@@ -49,15 +49,13 @@ function drawPanel(model, panel, index, height) {
   svg.appendChild(grid);
   if (panel.clickable) {
     svg.style.cursor = "pointer";
-    let painting = false;
     const send = (event, drag) => {
       const target = event.target;
       if (target.dataset.row === undefined) return;
       model.send({event: "cell", panel: index, row: +target.dataset.row, col: +target.dataset.col, drag});
     };
-    svg.addEventListener("mousedown", (event) => { painting = true; send(event, false); event.preventDefault(); });
-    svg.addEventListener("mouseover", (event) => { if (painting && event.buttons === 1) send(event, true); });
-    window.addEventListener("mouseup", () => { painting = false; });
+    svg.addEventListener("mousedown", (event) => { pointer.painting = true; send(event, false); event.preventDefault(); });
+    svg.addEventListener("mouseover", (event) => { if (pointer.painting && event.buttons === 1) send(event, true); });
   }
   figure.appendChild(svg);
   return figure;
@@ -65,10 +63,14 @@ function drawPanel(model, panel, index, height) {
 
 function render({ model, el }) {
   el.classList.add("dlteach-grids");
+  // a drag goes on across redraws: the panels are rebuilt after every painted cell
+  const pointer = {painting: false};
+  const stop = () => { pointer.painting = false; };
+  window.addEventListener("mouseup", stop);
   const draw = () => {
     const panels = document.createElement("div");
     panels.className = "dlteach-grid-row";
-    model.get("panels").forEach((panel, i) => panels.appendChild(drawPanel(model, panel, i, model.get("height"))));
+    model.get("panels").forEach((panel, i) => panels.appendChild(drawPanel(model, panel, i, model.get("height"), pointer)));
     const notes = document.createElement("div");
     notes.className = "dlteach-grid-row";
     for (const note of model.get("notes")) {
@@ -81,6 +83,7 @@ function render({ model, el }) {
   model.on("change:panels", draw);
   model.on("change:notes", draw);
   draw();
+  return () => window.removeEventListener("mouseup", stop);
 }
 
 export default { render };

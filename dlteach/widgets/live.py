@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import ipywidgets as W
 import numpy as np
 from PIL import Image
 
@@ -17,3 +18,11 @@ def rgba_png(rgba: np.ndarray, smooth_to: int | None = None) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
+
+
+def show_png(mark, png: bytes) -> None:
+    """Show ``png`` in a bqplot Image ``mark``. The mark redraws when its image widget is replaced,
+    not when that widget's value changes: so a new widget goes in and the old one is closed."""
+    old = mark.image
+    mark.image = W.Image(value=png, format="png")
+    old.close()

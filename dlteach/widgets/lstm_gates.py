@@ -1,7 +1,12 @@
-"""Lesson 11: the write, keep and read gates of a memory cell, set by hand or learned."""
+"""Lesson 11: the write, keep and read gates of a memory cell, set by hand or learned.
+
+Drawn in the browser: the gate grid is a ``GridsView`` (click a cell to change it), the cell and
+its output a bqplot figure; the kernel runs the cell (well under a millisecond) and sends the numbers.
+"""
 
 from __future__ import annotations
 
+import bqplot as bq
 import ipywidgets as W
 import numpy as np
 
@@ -12,76 +17,133 @@ from ..optim import AdaGrad
 from ..train import accuracy, fit
 from ..viz.recurrent import GateTrace
 from .base import Explorer
+from .grids import CSS, GridsView
 
-SOURCES = ("lecture's memory cell", "LSTM cell, saturated gates", "trained LSTM")
+SOURCES = ("lecture's memory cell", "LSTM cell (logistic gates)", "trained LSTM")
 SIGNALS = ("inputs", "write", "keep", "read")
 SYMBOLS = "ABCD"
 SYMBOL_COLOURS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e")
+MAX_STEPS = 60  # a hand-made sequence; every step stays wide enough to click
+IDLE = {"inputs": 0.0, "write": 0.0, "keep": 1.0, "read": 0.0}  # a step that only keeps what the cell holds
+CYCLES = {"inputs": (0.0, 1.0, 2.0, -1.0), "write": (0.0, 1.0, 0.5), "keep": (0.0, 1.0, 0.5), "read": (0.0, 1.0, 0.5)}
+SHARPNESS = 20.0  # the LSTM cell's closed and open gates are σ(∓20)
+
+
+class GateGrid(GridsView):
+    """The gate grid: one panel per row (value in, write, keep, read), stacked so the steps line up."""
+
+    _css = CSS + """
+.dlteach-gates .dlteach-grid-row { flex-direction: column; gap: 2px; }
+.dlteach-gates figcaption { text-align: left; font-size: 12px; }
+"""
 
 
 class LSTMGateExplorer(Explorer):
     """Gates, cell and output of one memory cell over a sequence.
 
-    With the first two sources the learner types the sequence: the values offered to the cell
-    (``inputs``) and the write, keep and read gates at each step (numbers in [0, 1] separated by
-    spaces). "lecture's memory cell" runs c_t = keep·c_{t−1} + write·x_t, y_t = read·c_t;
-    "LSTM cell, saturated gates" runs a real ``LSTMCell`` whose logistic gates are driven to 0/1.
-    The button trains an LSTM on the memory task (recall the symbol stored ``delay`` steps
-    earlier, through a stream of distractors); ``show_model`` shows any such LSTM. "trained LSTM"
-    then draws the gates i, f, o, the candidate g, the cell c and the output h of one hidden
-    ``unit`` for one test sequence (``example``), and, faintly, that unit's mean cell for each
-    stored symbol. After an update by hand, ``trace`` holds the ``MemoryCellTrace``.
+    With the first two sources the learner sets the sequence: the values offered to the cell
+    (``inputs``) and the write, keep and read gates at each step, by clicking the grid's cells or
+    typing numbers separated by spaces (gates in [0, 1]). A row typed with a new length sets
+    ``steps``, and the other rows follow, cut or padded with idle steps (x 0, write 0, keep 1,
+    read 0). "lecture's memory cell" runs c_t = keep·c_{t−1} + write·x_t, y_t = read·c_t;
+    "LSTM cell (logistic gates)" runs a real ``LSTMCell`` whose gates σ(z) get exactly the typed
+    values (z = ±20 for 0 and 1). The button trains an LSTM on the memory task (recall the symbol
+    stored ``delay`` steps earlier, through a stream of distractors), an epoch per step, showing
+    it as it learns; ``show_model`` shows any such LSTM. "trained LSTM" draws the gates i, f, o,
+    the candidate g, the cell c and the output h of one hidden ``unit`` for one test sequence
+    (``example``), and, faintly, that unit's mean cell for each stored symbol. After an update by
+    hand, ``trace`` holds the ``MemoryCellTrace``.
     """
 
     def __init__(self, source=SOURCES[0], inputs=None, write=None, keep=None, read=None, unit=0, example=0,
                  delay=20, hidden_size=16, epochs=12, seed=0):
         texts = {name: " ".join(f"{v:g}" for v in LECTURE_EXAMPLE[name]) for name in SIGNALS}
-        given = {"inputs": inputs, "write": write, "keep": keep, "read": read}
-        texts.update({k: v for k, v in given.items() if v is not None})
-        super().__init__(figsize=(9.5, 5.0), source=source, unit=unit, example=example, **texts)
+        given = {k: v for k, v in zip(SIGNALS, (inputs, write, keep, read)) if v is not None}
+        steps = len(texts["inputs"].split())
+        super().__init__(figsize=(9.5, 5.0), source=source, steps=steps, unit=unit, example=example, **texts)
         self.delay, self.hidden_size, self.epochs, self.seed = delay, hidden_size, epochs, seed
         self.model = self.test_X = self.test_y = self.test_accuracy = self.mean_cells = None
+        self.run = None  # the training under way: model, optimizer, data and epochs done
         self.trace = None
+        self.signals = {name: np.array(LECTURE_EXAMPLE[name], dtype=float) for name in SIGNALS}
+        self.title = ""
         self.trace_plot = GateTrace(self.fig)
         ax = self.trace_plot.ax_cell
         self.symbol_lines = [ax.plot([], [], "-", color=c, lw=1, alpha=0.45)[0] for c in SYMBOL_COLOURS]
         self.symbol_labels = [ax.text(0, 0, s, color=c, fontsize=8, va="center") for s, c in zip(SYMBOLS, SYMBOL_COLOURS)]
-        self.update()
+        self.update(**given)  # the rows not given follow the length of those given
 
     # -- the pure part ------------------------------------------------------------
-    def draw(self, source, inputs, write, keep, read, unit, example):
-        if source not in SOURCES:
-            raise ValueError(f"source must be one of {list(SOURCES)}, got {source!r}")
+    def update(self, **changes) -> str:
+        """As :meth:`Explorer.update`; a row of a new length (or ``steps``) sets the length of them all."""
+        if changes.keys() & {"steps", *SIGNALS}:
+            changes = self._follow(changes)
+        return super().update(**changes)
+
+    def _follow(self, changes: dict) -> dict:
+        """``changes`` with every row cut or padded to the length the changed row (or ``steps``) asks
+        for; rows that cannot be read are left as they are (``draw`` says what is wrong with them)."""
+        rows = {name: changes[name] for name in SIGNALS if name in changes}
+        if not all(isinstance(text, str) for text in rows.values()):
+            return changes  # check refuses it
+        try:
+            lengths = {len(_parse(name, text)) for name, text in rows.items()}
+        except ValueError:
+            return changes
+        if "steps" in changes:
+            steps = self.check("steps", changes["steps"], self.state)
+        elif len(lengths) == 1:
+            steps = lengths.pop()
+        else:
+            return changes
+        changes = {**changes, "steps": steps}
+        for name in SIGNALS:
+            try:
+                values = _parse(name, changes.get(name, self.state[name]))
+            except ValueError:
+                continue
+            if len(values) != steps:
+                values = np.concatenate([values, np.full(max(steps - len(values), 0), IDLE[name])])[:steps]
+                changes[name] = " ".join(f"{v:g}" for v in values)
+        return changes
+
+    def draw(self, source, inputs, write, keep, read, steps, unit, example):
+        if source == SOURCES[2] and self.model is not None:
+            return self._draw_trained(unit, example)
         note = ""
-        if source == "trained LSTM":
-            if self.model is not None:
-                return self._draw_trained(unit, example)
-            note = "No trained LSTM yet: press 'train an LSTM' (a few seconds). Showing the lecture's cell. "
+        if source == SOURCES[2]:
+            note = ("No trained LSTM yet: press 'train an LSTM' (about a second; the picture follows it as it "
+                    "learns). Showing the lecture's cell. ")
             source = SOURCES[0]
         try:
             signals = [_parse(name, text) for name, text in zip(SIGNALS, (inputs, write, keep, read))]
-            run = memory_cell_trace if source == SOURCES[0] else lstm_cell_trace
-            self.trace = tr = run(*signals)
+            if len({len(row) for row in signals}) > 1:
+                raise ValueError("the rows have different lengths "
+                                 f"({', '.join(f'{k} {len(row)}' for k, row in zip(SIGNALS, signals))}): give "
+                                 "them the same length, or change one row and the others follow")
         except ValueError as error:
-            return note + f"{error}. Type numbers separated by spaces, one per time step."
+            return note + f"{error}. The picture still shows the last sequence that could be read."
+        self.signals = dict(zip(SIGNALS, signals))  # what a click on the grid changes
+        if source == SOURCES[0]:
+            self.trace = tr = memory_cell_trace(*signals)
+            self.title = "lecture's memory cell: c_t = keep_t·c_{t−1} + write_t·x_t,  y_t = read_t·c_t"
+            equation = "lecture's memory cell: $c_t = keep_t\\,c_{t-1} + write_t\\,x_t$,  $y_t = read_t\\,c_t$"
+        else:
+            # the LSTM cell's gate is σ(2k·s − k) of its input s: the s for which it equals the typed gate
+            with np.errstate(divide="ignore"):
+                logit = [np.clip(np.log(g) - np.log1p(-g), -SHARPNESS, SHARPNESS) for g in signals[1:]]
+            self.trace = tr = lstm_cell_trace(signals[0], *[(z / SHARPNESS + 1) / 2 for z in logit],
+                                              sharpness=SHARPNESS)
+            self.title = "an LSTMCell: its gates σ(z) get the values set, σ(±20) for 0 and 1"
+            equation = "an LSTMCell: its gates $\\sigma(z)$ get the values set, $\\sigma(\\pm 20)$ for 0 and 1"
         self._show_symbol_means(None)
         self.trace_plot.show(tr.inputs, tr.write, tr.keep, tr.read, tr.cell, tr.output, output_label="output $y_t$")
-        equation = ("$c_t = keep_t\\,c_{t-1} + write_t\\,x_t$,  $y_t = read_t\\,c_t$" if source == SOURCES[0]
-                    else "an LSTMCell with gates $\\sigma(\\pm 20)$ ≈ 0 or 1")
-        self.trace_plot.ax_gates.set_title(f"{source}: {equation}", fontsize=10, y=1.0)  # fixed y: faster frames
+        self.trace_plot.ax_gates.set_title(equation, fontsize=10, y=1.0)  # fixed y: faster frames
         if not np.any(tr.output):
             note += "Nothing was read out: open the read gate at a step when the cell holds a value."
-        return note
+        return note.strip()
 
     def _draw_trained(self, unit, example):
-        H, n = self.model.rnn.hidden_size, self.test_X.shape[1]
-        notes = []
-        if not 0 <= unit < H:
-            notes.append(f"unit must be 0…{H - 1}, got {unit}; showing unit {min(max(unit, 0), H - 1)}.")
-            unit = min(max(unit, 0), H - 1)
-        if not 0 <= example < n:
-            notes.append(f"example must be 0…{n - 1}, got {example}; showing example {min(max(example, 0), n - 1)}.")
-            example = min(max(example, 0), n - 1)
         x = self.test_X[:, example:example + 1]
         lstm = self.model.rnn
         outputs, _ = lstm.forward(x)
@@ -90,13 +152,17 @@ class LSTMGateExplorer(Explorer):
         guess = SYMBOLS[int(self.model.head.forward(outputs[-1]).argmax())]
         self.trace_plot.show(gates["cell"], gates["input"], gates["forget"], gates["output"], lstm.cells[:, 0, unit],
                              outputs[:, 0, unit], output_label=f"output $h_t$ (storing {symbol})",
+                             cell_label=f"cell $c_t$ (storing {symbol})",
                              value_labels=[_symbol_label(v) for v in x[:, 0]])
-        self.trace_plot.cell_line.set_label(f"cell $c_t$ (storing {symbol})")
         self._show_symbol_means(unit)
-        self.trace_plot.ax_gates.set_title(
-            f"trained LSTM, unit {unit}: stored {symbol} at t = 0, answered {guess} at t = {len(x) - 1} "
-            f"(test accuracy {self.test_accuracy:.0%}); value in = $g_t$", fontsize=10, y=1.0)
-        return " ".join(notes)
+        epochs = self.run["epoch"] if self.run is not None else None
+        when = f" after epoch {epochs} of {self.epochs}" if epochs is not None and epochs < self.epochs else ""
+        self.title = (f"trained LSTM{when}, unit {unit}: stored {symbol} at t = 0, answered {guess} at the recall "
+                      f"(?) (test accuracy {self.test_accuracy:.0%})")
+        self.trace_plot.ax_gates.set_title(self.title + "; value in = $g_t$", fontsize=10, y=1.0)
+        if when:
+            return f"Training{when}: the picture shows the LSTM as it is now."
+        return ""
 
     def _show_symbol_means(self, unit):
         """The faint lines: the unit's mean cell over the test sequences storing each symbol (None hides them)."""
@@ -110,35 +176,48 @@ class LSTMGateExplorer(Explorer):
         if unit is not None:
             ax, values = self.trace_plot.ax_cell, self.mean_cells[:, :, unit]
             low, high = ax.get_ylim()
-            ax.set_ylim(min(low, values.min() - 0.3), max(high, values.max() + 0.3))
+            low, high = min(low, values.min() - 0.3), max(high, values.max() + 0.3)
+            ax.set_ylim(low, high + 0.25 * (high - low))  # headroom for the legend
             ax.set_xlim(-0.5, len(values) - 0.1)  # room for the symbols' labels
             ax.legend(loc="upper left", fontsize=8, ncol=2, title="faint: mean cell when storing A…D",
                       title_fontsize=8)
 
     # -- a trained LSTM -----------------------------------------------------------
-    def train(self, report=lambda fraction, text="": None) -> str:
-        """Train an LSTM on the memory task (the button calls this, with a progress bar), then show it.
+    def training(self, report=lambda fraction, text="": None):
+        """Train an LSTM on the memory task, an epoch per step, showing it after each (the button).
 
         The settings of ``SequenceClassifier``'s example: keep gates open and write gates half
         closed at the start (``forget_bias``, ``input_bias``), AdaGrad, 1000 training sequences.
+        A paused run resumes where it stopped.
         """
-        X, y = memory_task(1000, delay=self.delay, seed=self.seed)
-        X_test, y_test = memory_task(200, delay=self.delay, seed=self.seed + 1)
-        model = SequenceClassifier("lstm", X.shape[2], self.hidden_size, len(SYMBOLS),
-                                   forget_bias=5.0, input_bias=-2.0, seed=self.seed)
+        if self.run is None or self.run["epoch"] >= self.epochs:
+            X, y = memory_task(1000, delay=self.delay, seed=self.seed)
+            model = SequenceClassifier("lstm", X.shape[2], self.hidden_size, len(SYMBOLS),
+                                       forget_bias=5.0, input_bias=-2.0, seed=self.seed)
+            self.run = {"model": model, "optimizer": AdaGrad(model, lr=0.05), "X": X.swapaxes(0, 1), "y": y,
+                        "test": memory_task(200, delay=self.delay, seed=self.seed + 1), "epoch": 0}
+        run = self.run
+        while run["epoch"] < self.epochs:
+            history = fit(run["model"], SoftmaxCrossEntropy(), run["optimizer"], run["X"], run["y"], epochs=1,
+                          batch_size=32, seed=self.seed + run["epoch"], progress=False)
+            run["epoch"] += 1
+            first_or_last = run["epoch"] in (1, self.epochs)
+            self.show_model(run["model"], *run["test"], unit=None if first_or_last else self.state["unit"],
+                            example=None if first_or_last else self.state["example"])
+            report(run["epoch"] / self.epochs, f"epoch {run['epoch']}/{self.epochs}: loss {history.epoch_loss[-1]:.3f}")
+            yield
 
-        def progress(history):
-            epoch = len(history.epoch_loss)
-            report(epoch / self.epochs, f"epoch {epoch}/{self.epochs}: loss {history.epoch_loss[-1]:.3f}")
+    def train(self, report=lambda fraction, text="": None) -> str:
+        """Train an LSTM to the end in one go (as a notebook cell does) and show it."""
+        for _ in self.training(report):
+            pass
+        return self.message
 
-        fit(model, SoftmaxCrossEntropy(), AdaGrad(model, lr=0.05), X.swapaxes(0, 1), y,
-            epochs=self.epochs, batch_size=32, progress=False, callback=progress)
-        return self.show_model(model, X_test, y_test)
-
-    def show_model(self, model, X_test, y_test) -> str:
+    def show_model(self, model, X_test, y_test, unit=None, example=None) -> str:
         """Show a trained LSTM ``SequenceClassifier`` on memory-task sequences ``X_test`` (time-major,
-        (T, N, 6)) storing the symbols ``y_test``, starting with the unit whose cell separates the
-        symbols best just before the recall (largest ratio of between- to within-symbol variance)."""
+        (T, N, 6)) storing the symbols ``y_test``: ``unit`` (by default the unit whose cell separates
+        the symbols best just before the recall: largest ratio of between- to within-symbol variance)
+        on test sequence ``example`` (by default 0)."""
         if getattr(model, "cell", None) != "lstm":
             raise TypeError(f"show_model needs an LSTM SequenceClassifier, got {model!r}")
         self.model, self.test_X, self.test_y = model, X_test, y_test
@@ -146,40 +225,136 @@ class LSTMGateExplorer(Explorer):
         model.rnn.forward(X_test)
         cells = model.rnn.cells  # (T, N, H)
         self.mean_cells = np.stack([cells[:, y_test == k].mean(axis=1) for k in range(len(SYMBOLS))], axis=1)
-        within = np.mean([cells[-2, y_test == k].var(axis=0) for k in range(len(SYMBOLS))], axis=0)
-        unit = int(np.argmax(self.mean_cells[-2].var(axis=0) / (within + 1e-12)))
-        changes = {"source": "trained LSTM", "unit": unit, "example": 0}
+        if unit is None:
+            within = np.mean([cells[-2, y_test == k].var(axis=0) for k in range(len(SYMBOLS))], axis=0)
+            unit = int(np.argmax(self.mean_cells[-2].var(axis=0) / (within + 1e-12)))
         controls = self.control_widgets
         controls["unit"].max = model.rnn.hidden_size - 1
         controls["example"].max = len(y_test) - 1
-        return self.update(**changes)
+        return self.update(source=SOURCES[2], unit=unit, example=0 if example is None else example)
 
-    # -- the ipywidgets part ------------------------------------------------------
+    # -- the controls and the live picture ----------------------------------------------
     def controls(self):
         text = {name: W.Text(value=self.state[name], description=name, continuous_update=False)
                 for name in SIGNALS}
         H = self.model.rnn.hidden_size if self.model is not None else self.hidden_size
         N = len(self.test_y) if self.model is not None else 200
         return {
-            "source": W.Dropdown(options=SOURCES, value=self.state["source"], description="cell"),
+            "source": W.Dropdown(options=SOURCES, value=self.state["source"], description="cell",
+                                 layout=W.Layout(width="330px")),
+            "steps": W.IntSlider(value=self.state["steps"], min=1, max=MAX_STEPS, description="steps T"),
             **text,
             "unit": W.IntSlider(value=self.state["unit"], min=0, max=H - 1, description="unit"),
             "example": W.IntSlider(value=self.state["example"], min=0, max=N - 1, description="example"),
         }
 
+    def layout(self, c):
+        return [c["source"], self.hand_controls, self.trained_controls]
+
     def actions(self):
-        return {"train an LSTM": self.train}
+        return {"train an LSTM": self.training}
+
+    def live(self):
+        c = self.control_widgets
+        for name, control in c.items():  # updates before the widget existed (a notebook cell's) left them behind
+            control.value = self.state[name]
+        # the rows of controls that only one mode uses, shown in that mode only
+        self.hand_controls = W.VBox([
+            W.HBox([c["steps"], W.HTML("<i>&nbsp; click a cell of the grid to change it (gates 0 → 1 → ½, "
+                                       "values 0 → 1 → 2 → −1), or type the rows:</i>")]),
+            W.HBox([c["inputs"], c["write"]]), W.HBox([c["keep"], c["read"]])])
+        self.trained_controls = W.HBox([c["unit"], c["example"], W.HTML(
+            "<i>&nbsp; value in: the candidate g_t; faint lines: this unit's mean cell for each stored symbol</i>")])
+        self.live_grid = GateGrid(height=500)  # cells as wide as 800 px allow, 44 px at most
+        self.live_grid.add_class("dlteach-gates")
+        self.live_grid.on_cell(self.clicked)
+        self.cx, self.cy = bq.LinearScale(), bq.LinearScale()
+        scales = {"x": self.cx, "y": self.cy}
+        self.live_means = bq.Lines(x=[], y=[], scales=scales, colors=list(SYMBOL_COLOURS), opacities=[0.5] * 4,
+                                   stroke_width=1.5)
+        self.live_mean_labels = bq.Label(x=[], y=[], text=list(SYMBOLS), colors=list(SYMBOL_COLOURS), x_offset=4,
+                                         scales=scales, default_size=12, align="start")
+        self.live_zero = bq.Lines(x=[], y=[0.0, 0.0], scales=scales, colors=["#999999"], stroke_width=1)
+        self.live_cell = bq.Lines(x=[], y=[], scales=scales, colors=["#d95f02"], stroke_width=2.5, marker="circle",
+                                  marker_size=24, labels=["cell c_t"], display_legend=True)
+        self.live_output = bq.Lines(x=[], y=[], scales=scales, colors=["#1b9e77"], stroke_width=2,
+                                    line_style="dashed", marker="square", marker_size=24, labels=["output"],
+                                    display_legend=True)
+        self.live_plot = bq.Figure(
+            marks=[self.live_zero, self.live_means, self.live_mean_labels, self.live_cell, self.live_output],
+            axes=[bq.Axis(scale=self.cx, label="time step t", tick_format="d"),
+                  bq.Axis(scale=self.cy, side="left", label="value", tick_format="~g")],
+            layout=W.Layout(width="820px", height="300px"), animation_duration=0, legend_location="top-left",
+            legend_text={"font-size": "12px"}, fig_margin={"top": 40, "bottom": 45, "left": 60, "right": 20},
+            title_style={"font-size": "13px"})
+        return W.VBox([self.live_grid, self.live_plot])
+
+    def sync(self):
+        trained = self.state["source"] == SOURCES[2] and self.model is not None
+        self.hand_controls.layout.display = "none" if trained else None
+        self.trained_controls.layout.display = None if trained else "none"
+        plot = self.trace_plot
+        with self.live_grid.hold_sync():
+            self.live_grid.panels = plot.panels(clickable=not trained)
+        x0, x1 = plot.ax_cell.get_xlim()
+        y0, y1 = plot.ax_cell.get_ylim()
+        with self.cx.hold_sync(), self.cy.hold_sync():
+            self.cx.min, self.cx.max, self.cy.min, self.cy.max = x0, x1, y0, y1
+        self.live_zero.x = [x0, x1]
+        for mark, line in ((self.live_cell, plot.cell_line), (self.live_output, plot.out_line)):
+            with mark.hold_sync():
+                mark.x, mark.y = line.get_xdata(), line.get_ydata()
+                mark.labels = [line.get_label().replace("$", "")]
+        means = self.symbol_lines[0].get_visible()
+        self.live_means.visible = self.live_mean_labels.visible = means
+        if means:
+            ends = np.array([label.get_position() for label in self.symbol_labels])
+            with self.live_means.hold_sync():
+                self.live_means.x = self.symbol_lines[0].get_xdata()
+                self.live_means.y = np.array([line.get_ydata() for line in self.symbol_lines])
+            with self.live_mean_labels.hold_sync():
+                self.live_mean_labels.x, self.live_mean_labels.y = ends[:, 0] - 0.15, ends[:, 1]
+        self.live_plot.title = self.title
+
+    def clicked(self, panel: int, row: int, col: int, drag: bool = False):
+        """A click on the grid: the value or gate at that step moves on to the next in its cycle."""
+        if drag or self.state["source"] == SOURCES[2] and self.model is not None:
+            return
+        name = SIGNALS[panel]
+        values = self.signals[name].copy()
+        cycle = CYCLES[name]
+        values[col] = cycle[(cycle.index(values[col]) + 1) % len(cycle)] if values[col] in cycle else cycle[0]
+        self.update(**{name: " ".join(f"{v:g}" for v in values)})
 
 
 def _parse(name: str, text: str) -> np.ndarray:
+    """A typed row as numbers, or a ValueError saying what is wrong with it."""
+    tokens = text.replace(",", " ").split()
+    if not tokens:
+        raise ValueError(f"{name} is empty: type one number per time step, separated by spaces")
     try:
-        return np.array([float(v) for v in text.replace(",", " ").split()])
+        values = np.array([float(v) for v in tokens])
     except ValueError:
-        raise ValueError(f"{name}: could not read {text!r} as numbers") from None
+        bad = next(t for t in tokens if not _is_number(t))
+        raise ValueError(f"{name}: {bad!r} is not a number; type one number per time step") from None
+    if not np.isfinite(values).all():
+        raise ValueError(f"{name} must hold finite numbers, got {text!r}")
+    if name != "inputs" and not ((values >= 0) & (values <= 1)).all():
+        raise ValueError(f"the {name} gate must lie in [0, 1] (0 closed, 1 open), got {text!r}")
+    if len(values) > MAX_STEPS:
+        raise ValueError(f"{name} has {len(values)} steps; up to {MAX_STEPS} fit here")
+    return values
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def _symbol_label(x) -> str:
-    """What a memory-task input vector shows: a symbol to store, a distractor, or the recall cue."""
+    """What a memory-task input vector shows: a symbol (stored at t = 0, a distractor later), or ? (the recall cue)."""
     K = len(SYMBOLS)
-    shown = SYMBOLS[int(x[:K].argmax())] if x[:K].any() else ""
-    return "store\n" + shown if x[K] else ("recall" if x[K + 1] else shown or "·")
+    return SYMBOLS[int(x[:K].argmax())] if x[:K].any() else ("?" if x[K + 1] else "·")

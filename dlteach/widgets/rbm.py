@@ -1,145 +1,305 @@
-"""Lesson 12: train an RBM on binarised digits and watch what it learns."""
+"""Lesson 12: train an RBM on binarised digits, live, and watch Gibbs sampling repair a digit you corrupt.
+
+The digit, its Gibbs chain and the samples are drawn in the browser from the numbers the kernel
+computes; training runs an epoch per step and yields to the kernel in between (pause at any time).
+"""
 
 from __future__ import annotations
 
+import bqplot as bq
 import ipywidgets as W
 import numpy as np
 
 from ..data import load_digits
 from ..models.rbm import RBM
-from ..viz.unsupervised import tile
+from ..optim import SGD
+from ..viz.unsupervised import grey_panel, tile
 from .base import Explorer
+from .feature_maps import image_figure
+from .gradient_descent import plural
+from .grids import GridsView
+from .live import rgba_png, show_png
 
 TRAINING = ("k", "lr", "momentum", "n_hidden", "epochs", "persistent")
 MAX_FILTERS, N_RECON, N_CHAINS = 36, 12, 16
+MAX_STEPS, CHECKPOINT = 1000, 50  # the Gibbs chains keep their state every CHECKPOINT steps: any step is near
+NOISE = 8  # pixels the noise button flips
 
 
 class RBMExplorer(Explorer):
-    """Filters (columns of W), mean-field reconstructions of test digits, Gibbs-chain samples
-    and the reconstruction error per epoch. Training runs on the Train button, epoch by epoch;
-    ``sample_steps`` re-runs the Gibbs chains at once."""
+    """Filters (columns of W), mean-field reconstructions of test digits, the reconstruction error per
+    epoch, and Gibbs chains: one from a test digit the learner corrupts, N_CHAINS from random images.
+    Training runs on the Train button, epoch by epoch; ``sample_steps`` moves along the chains."""
 
     def __init__(self, k=1, lr=0.1, momentum=0.9, n_hidden=36, epochs=10, persistent=False,
-                 sample_steps=100, seed=0):
-        super().__init__(figsize=(11, 3.4), k=k, lr=lr, momentum=momentum, n_hidden=n_hidden, epochs=epochs,
-                         persistent=persistent, sample_steps=sample_steps)
+                 sample_steps=100, digit=0, seed=0):
+        super().__init__(figsize=(11, 6.2), k=k, lr=lr, momentum=momentum, n_hidden=n_hidden, epochs=epochs,
+                         persistent=persistent, sample_steps=sample_steps, digit=digit)
         digits = load_digits(seed=seed)
         self.X = (digits.X_train > 0.5).astype(np.float64)
         self.X_test = (digits.X_test > 0.5).astype(np.float64)
         self.seed = seed
-        problem = _invalid(self.state)
-        if problem:
-            raise ValueError(problem)
-        axes = self.fig.subplots(1, 4, width_ratios=[1, 1.1, 1, 1.1])
-        self.ax_filters, self.ax_recon, self.ax_samples, self.ax_curve = axes
+        for name, value in self.state.items():  # a bad argument is refused as a control would refuse it
+            self.state[name] = self.check(name, value, self.state)
+        self.random_starts = (np.random.default_rng(seed).random((N_CHAINS, 64)) < 0.5).astype(np.float64)
+        self.noise_rng = np.random.default_rng(seed + 2)
+        grid = self.fig.add_gridspec(2, 4)
+        self.ax_digit, self.ax_repair, self.ax_sampled = (self.fig.add_subplot(grid[0, i]) for i in range(3))
+        self.ax_curve = self.fig.add_subplot(grid[0, 3])
+        self.ax_filters, self.ax_recon = self.fig.add_subplot(grid[1, 0]), self.fig.add_subplot(grid[1, 1:3])
+        self.ax_samples = self.fig.add_subplot(grid[1, 3])
         blank = np.zeros((8, 8))
+        self.im_digit, self.im_repair, self.im_sampled, self.im_recon, self.im_samples = (
+            ax.imshow(blank, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
+            for ax in (self.ax_digit, self.ax_repair, self.ax_sampled, self.ax_recon, self.ax_samples))
         self.im_filters = self.ax_filters.imshow(blank, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
-        self.im_recon = self.ax_recon.imshow(blank, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
-        self.im_samples = self.ax_samples.imshow(blank, cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
-        for ax in axes[:3]:
+        for ax in (self.ax_digit, self.ax_repair, self.ax_sampled, self.ax_filters, self.ax_recon, self.ax_samples):
             ax.axis("off")
         (self.curve,) = self.ax_curve.plot([], [], "o-", color="crimson", ms=3)
-        self.ax_curve.set(xlabel="epoch", ylabel="reconstruction error (training)", title="training")
+        self.ax_curve.set(xlabel="epoch", ylabel="reconstruction error")
         self.ax_curve.grid(alpha=0.3)
+        self.corrupted_for, self.stroke, self.training_now = None, 1.0, False
+        self._restart_chains()
         self.train()
 
-    # -- training on the button --------------------------------------------------------
-    def train(self, report=None) -> str:
-        """Train a fresh RBM with the current settings, redrawing after every epoch."""
+    # -- training: live, an epoch per step ------------------------------------------------
+    def training(self, report=None):
+        """Train an RBM with the current settings, an epoch per step, redrawing after each; a
+        paused RBM with unchanged settings goes on where it stopped."""
         s = self.state
-        problem = _invalid(s)
-        if problem:
-            return problem
-        self.rbm = RBM(64, s["n_hidden"], seed=self.seed)
-        self.trained = {key: s[key] for key in TRAINING}
-        self.errors: list[float] = []
+        if not self._resumable():
+            self.rbm = RBM(64, s["n_hidden"], seed=self.seed)
+            self.optimizer = SGD(self.rbm, lr=s["lr"], momentum=s["momentum"])
+            self.trained = {key: s[key] for key in TRAINING}
+            self.errors: list[float] = []
+            self.verdict = ""
+        t = self.trained
+        self.training_now = True
+        try:
+            while len(self.errors) < t["epochs"]:
+                history = self.rbm.fit(self.X, epochs=1, lr=t["lr"], momentum=t["momentum"], k=t["k"],
+                                       persistent=t["persistent"], batch_size=20, progress=False,
+                                       optimizer=self.optimizer)
+                self.errors += history.reconstruction_error
+                if len(self.errors) == t["epochs"]:
+                    self.verdict = _verdict(self.rbm, self.X, self.errors, t["lr"], t["momentum"])
+                self._model_changed()
+                self.update()
+                if report is not None:
+                    report(len(self.errors) / t["epochs"], f"epoch {len(self.errors)} of {t['epochs']}")
+                yield
+        finally:
+            self.training_now = False
+            self.update()
 
-        def after_epoch(history):
-            self.errors = list(history.reconstruction_error)
-            self._draw_model()
-            self._draw_samples(self.state["sample_steps"])
-            if report is not None:
-                report(len(self.errors) / s["epochs"], f"epoch {len(self.errors)} of {s['epochs']}")
+    def _resumable(self) -> bool:
+        return (getattr(self, "rbm", None) is not None and len(self.errors) < self.trained["epochs"]
+                and all(self.state[key] == self.trained[key] for key in TRAINING))
 
-        self.rbm.fit(self.X, epochs=s["epochs"], lr=s["lr"], momentum=s["momentum"], k=s["k"],
-                     persistent=s["persistent"], batch_size=20, progress=False, callback=after_epoch)
-        return self.update()
+    def train(self, report=None) -> str:
+        """Train to the end at once (as a notebook cell does); returns the verdict."""
+        for _ in self.training(report):
+            pass
+        return self.message
 
-    def actions(self):
-        return {"Train": self.train}
-
-    # -- the pure part ----------------------------------------------------------------------
-    def _draw_model(self):
-        rbm, t = self.rbm, self.trained
+    def _model_changed(self):
+        rbm = self.rbm
         n = min(rbm.n_hidden, MAX_FILTERS)
         self.im_filters.set_data(tile(rbm.W[:, :n].T, normalise=True))
-        shown_count = f"\n{n} of {rbm.n_hidden} shown" if n < rbm.n_hidden else ""
-        self.ax_filters.set_title("filters (columns of W)" + shown_count)
+        self.ax_filters.set_title("filters (columns of W)" + (f"\n{n} of {rbm.n_hidden} shown"
+                                                               if n < rbm.n_hidden else ""))
         shown = tile(self.X_test[:N_RECON], ncols=3)
         gap = np.full((shown.shape[0], 3), np.nan)
         self.im_recon.set_data(np.hstack([shown, gap, tile(rbm.reconstruct(self.X_test[:N_RECON]), ncols=3)]))
-        self.ax_recon.set_title("test digits → their\nmean-field reconstructions")
-        self._set_extent(self.im_filters, self.im_recon)
-        method = f"{'PCD' if t['persistent'] else 'CD'}-{t['k']}"
+        self.ax_recon.set_title("test digits → their mean-field reconstructions")
+        _set_extent(self.im_filters, self.im_recon)
+        t = self.trained
         self.curve.set_data(np.arange(1, len(self.errors) + 1), self.errors)
         self.ax_curve.relim()
         self.ax_curve.autoscale_view()
-        self.ax_curve.set_title(f"{method}, {t['n_hidden']} hidden units\nη = {t['lr']:g}, μ = {t['momentum']:g}")
+        self.curve_title = (f"{'PCD' if t['persistent'] else 'CD'}-{t['k']}, {plural(t['n_hidden'], 'hidden unit')}"
+                            f"\nη = {t['lr']:g}, μ = {t['momentum']:g}")
+        self.ax_curve.set_title(self.curve_title)
+        self.model_fresh = True
+        self._restart_chains()
 
-    def _draw_samples(self, steps):
-        """p(v | h) at the end of Gibbs chains from random binary images (the same start and seed each time)."""
-        start = (np.random.default_rng(self.seed).random((N_CHAINS, 64)) < 0.5).astype(np.float64)
-        p_v, _ = self.rbm.gibbs(start, steps, seed=self.seed + 1)
-        self.im_samples.set_data(tile(p_v, ncols=4))
-        self._set_extent(self.im_samples)
-        self.ax_samples.set_title(f"p(v | h) after {steps} Gibbs\nsteps from random images")
+    def _restart_chains(self):
+        """Forget the chains' states: the model or the corrupted digit changed."""
+        self.checkpoints: dict[int, tuple] = {}
+        self.last_step = None  # the step last shown, kept too: the next step costs one step
+        self.chain_at = None  # the step the chain pictures show; None: draw them again
 
-    def _set_extent(self, *images):
-        for im in images:
-            h, w = im.get_array().shape
-            im.set_extent((-0.5, w - 0.5, h - 0.5, -0.5))
+    # -- the corrupted digit -------------------------------------------------------------
+    def paint(self, row: int, col: int, drag: bool = False) -> str:
+        """Ink or wipe pixel (row, col) of the digit; a stroke that starts on ink wipes."""
+        i = 8 * row + col
+        if not drag:
+            self.stroke = 0.0 if self.corrupted[i] else 1.0
+        self.corrupted[i] = self.stroke
+        self._restart_chains()
+        return self.update()
 
-    def draw(self, k, lr, momentum, n_hidden, epochs, persistent, sample_steps):
-        problem = _invalid(self.state)
-        if problem:
-            return problem
-        self._draw_model()
-        self._draw_samples(sample_steps)
-        changed = [key for key in TRAINING if self.state[key] != self.trained[key]]
+    def add_noise(self, report=None) -> str:
+        """Flip NOISE random pixels of the digit."""
+        flip = self.noise_rng.choice(64, NOISE, replace=False)
+        self.corrupted[flip] = 1.0 - self.corrupted[flip]
+        self._restart_chains()
+        return self.update()
+
+    def restore(self, report=None) -> str:
+        """The test digit without corruption."""
+        self.corrupted_for = None
+        return self.update()
+
+    def actions(self):
+        return {"Train": self.training, "flip 8 pixels": self.add_noise, "clean digit": self.restore}
+
+    # -- the Gibbs chains ----------------------------------------------------------------
+    def chains(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """(p(v | h), sampled v) after ``steps`` Gibbs steps v → h → v of the chains from the corrupted
+        digit (row 0) and the random images (the same start and seed each time; at step 0 both are
+        the start). Resumes from the nearest kept state, so stepping costs one step."""
+        if not self.checkpoints:
+            start = np.vstack([self.corrupted, self.random_starts])
+            self.checkpoints[0] = (start, start, np.random.default_rng(self.seed + 1).bit_generator.state)
+        t = max(c for c in self.checkpoints if c <= steps)
+        p_v, v, state = self.checkpoints[t]
+        rng = np.random.default_rng()
+        rng.bit_generator.state = state
+        while t < steps:
+            n = min(CHECKPOINT - t % CHECKPOINT, steps - t)
+            p_v, v = self.rbm.gibbs(v, n, seed=rng)
+            t += n
+            if t % CHECKPOINT == 0:
+                self.checkpoints[t] = (p_v, v, rng.bit_generator.state)
+        if self.last_step is not None and self.last_step % CHECKPOINT:
+            self.checkpoints.pop(self.last_step, None)
+        self.checkpoints[steps], self.last_step = (p_v, v, rng.bit_generator.state), steps
+        return p_v, v
+
+    def _draw_chains(self, steps, digit):
+        if self.corrupted_for != digit:
+            self.corrupted, self.corrupted_for = self.X_test[digit].copy(), digit
+            self._restart_chains()
+        if self.chain_at == steps:
+            return
+        p_v, v = self.chains(steps)
+        self.repair, self.sampled = p_v[0].reshape(8, 8), v[0].reshape(8, 8)
+        self.im_digit.set_data(self.corrupted.reshape(8, 8))
+        self.im_repair.set_data(self.repair)
+        self.im_sampled.set_data(self.sampled)
+        self.im_samples.set_data(tile(p_v[1:], ncols=4))
+        _set_extent(self.im_samples)
+        self.titles = {"digit": f"test digit #{digit}: paint on it",
+                       "repair": "the start" if steps == 0 else f"p(v | h) after {plural(steps, 'Gibbs step')}",
+                       "sampled": "the start" if steps == 0 else f"sampled v after {plural(steps, 'step')}",
+                       "samples": f"{'random images' if steps == 0 else 'p(v | h) after ' + plural(steps, 'step')}"
+                                  "\nfrom random images"}
+        for ax, key in ((self.ax_digit, "digit"), (self.ax_repair, "repair"), (self.ax_sampled, "sampled"),
+                        (self.ax_samples, "samples")):
+            ax.set_title(self.titles[key], fontsize=10, y=1.0)
+        self.chain_at, self.chain_fresh = steps, True
+
+    def draw(self, k, lr, momentum, n_hidden, epochs, persistent, sample_steps, digit):
+        self._draw_chains(sample_steps, digit)
+        done, t = len(self.errors), self.trained
+        changed = [key for key in TRAINING if self.state[key] != t[key]]
         if changed:
             return f"Settings changed ({', '.join(changed)}): press Train to train an RBM with them."
-        return _verdict(self.rbm, self.X, self.errors, self.trained["lr"], self.trained["momentum"])
+        if done < t["epochs"]:
+            if self.training_now:
+                return f"Training: epoch {done} of {t['epochs']}, reconstruction error {self.errors[-1]:.3f}."
+            return f"Paused after {plural(done, 'epoch')} of {t['epochs']}: press Train to go on."
+        return self.verdict
 
+    # -- the controls and the live picture ------------------------------------------------
     def controls(self):
         s = self.state
+        wide = {"style": {"description_width": "initial"}}
         return {
-            "k": W.IntSlider(value=s["k"], min=1, max=25, description="k (CD-k)"),
+            "k": W.IntSlider(value=s["k"], min=1, max=25, description="k (CD-k)", **wide),
             "lr": W.FloatLogSlider(value=s["lr"], base=10, min=-4, max=1, step=0.1, description="η (lr)",
-                                   readout_format=".3g"),
-            "momentum": W.FloatSlider(value=s["momentum"], min=0, max=0.99, step=0.01, description="momentum μ"),
-            "n_hidden": W.IntSlider(value=s["n_hidden"], min=1, max=400, description="hidden units"),
-            "epochs": W.IntSlider(value=s["epochs"], min=1, max=100, description="epochs"),
-            "persistent": W.Checkbox(value=s["persistent"], description="persistent CD"),
-            "sample_steps": W.IntSlider(value=s["sample_steps"], min=1, max=1000, description="Gibbs steps"),
+                                   readout_format=".3g", **wide),
+            "momentum": W.FloatSlider(value=s["momentum"], min=0, max=0.99, step=0.01, description="momentum μ",
+                                      **wide),
+            "n_hidden": W.IntSlider(value=s["n_hidden"], min=1, max=400, description="hidden units", **wide),
+            "epochs": W.IntSlider(value=s["epochs"], min=1, max=100, description="epochs", **wide),
+            "persistent": W.Checkbox(value=s["persistent"], description="persistent CD", indent=False),
+            "sample_steps": W.IntSlider(value=s["sample_steps"], min=0, max=MAX_STEPS, description="Gibbs steps",
+                                        **wide),
+            "digit": W.IntSlider(value=s["digit"], min=0, max=len(self.X_test) - 1, description="test digit", **wide),
         }
 
+    def layout(self, c):
+        """Training settings, then the chain: a play button and single steps move along it."""
+        steps = c["sample_steps"]
+        play = W.Play(value=steps.value, min=0, max=MAX_STEPS, interval=400, description="play")
+        W.jslink((play, "value"), (steps, "value"))
+        back, forward = W.Button(description="◀ step"), W.Button(description="step ▶")
+        back.on_click(lambda _: setattr(steps, "value", max(steps.value - 1, 0)))
+        forward.on_click(lambda _: setattr(steps, "value", min(steps.value + 1, MAX_STEPS)))
+        return [W.HBox([c["k"], c["lr"], c["momentum"]]), W.HBox([c["n_hidden"], c["epochs"], c["persistent"]]),
+                W.HBox([c["digit"], play, back, forward, steps]),
+                W.HTML("<i>Paint on the test digit with the mouse to corrupt it (a stroke that starts on ink wipes), "
+                       "then step the Gibbs chain and watch the RBM repair it.</i>")]
 
-def _invalid(s) -> str:
-    """A message for settings no RBM can be trained with, or ''."""
-    for key in ("k", "n_hidden", "epochs", "sample_steps"):
-        if not isinstance(s[key], (int, np.integer)) or s[key] < 1:
-            return f"{key} must be a positive whole number, got {s[key]!r}."
-    if not (isinstance(s["lr"], (int, float, np.floating)) and 0 < s["lr"] < np.inf):
-        return f"The learning rate must be positive, got {s['lr']!r}."
-    if not (isinstance(s["momentum"], (int, float, np.floating)) and 0 <= s["momentum"] < 1):
-        return f"The momentum must be in [0, 1), got {s['momentum']!r}."
-    return ""
+    def live(self):
+        self.live_chain = GridsView(height=150)
+        self.live_chain.on_cell(lambda panel, row, col, drag: panel == 0 and self.paint(row, col, drag))
+        cx, cy = bq.LinearScale(min=0), bq.LinearScale()
+        self.live_curve = bq.Lines(x=[], y=[], scales={"x": cx, "y": cy}, colors=["crimson"], marker="circle",
+                                   marker_size=16)
+        self.live_curve_figure = bq.Figure(
+            marks=[self.live_curve], animation_duration=0, title_style={"font-size": "13px"},
+            axes=[bq.Axis(scale=cx, label="epoch", tick_format="d"),
+                  bq.Axis(scale=cy, side="left", label="reconstruction error", tick_format="~g",
+                          label_offset="48px")],
+            layout=W.Layout(width="330px", height="230px"),
+            fig_margin={"top": 45, "bottom": 40, "left": 68, "right": 15})
+        self.live_images = {name: image_figure(title, size=size) for name, title, size in (
+            ("filters", "", 210), ("recon", "test digits → their mean-field reconstructions", 210),
+            ("samples", "", 210))}
+        self.live_images["recon"].layout.width = "340px"
+        self.model_fresh = self.chain_fresh = True
+        return W.VBox([W.HBox([self.live_chain, self.live_curve_figure]),
+                       W.HBox(list(self.live_images.values()))])
+
+    def sync(self):
+        if self.chain_fresh:
+            self.live_chain.panels = [grey_panel(self.corrupted.reshape(8, 8), self.titles["digit"], clickable=True),
+                                      grey_panel(self.repair, self.titles["repair"]),
+                                      grey_panel(self.sampled, self.titles["sampled"])]
+            steps = self.chain_at
+            self._send("samples", self.im_samples, f"random starts, {plural(steps, 'step')}" if steps else
+                       "random starts")
+            self.chain_fresh = False
+        if self.model_fresh:
+            self._send("filters", self.im_filters, self.ax_filters.get_title().replace("\n", ", "))
+            self._send("recon", self.im_recon, self.ax_recon.get_title())
+            with self.live_curve.hold_sync():
+                self.live_curve.x, self.live_curve.y = np.arange(1, len(self.errors) + 1), np.asarray(self.errors)
+            self.live_curve_figure.title = self.curve_title.replace("\n", ", ")
+            self.model_fresh = False
+
+    def _send(self, name, im, title):
+        figure, colours = self.live_images[name], im.get_array()
+        h, w = colours.shape
+        with figure.marks[0].hold_sync():  # the picture keeps its proportions, at the top left
+            figure.marks[0].x, figure.marks[0].y = [0, w / max(h, w)], [1 - h / max(h, w), 1]
+        show_png(figure.marks[0], rgba_png(im.to_rgba(colours)))
+        figure.title = title
+
+
+def _set_extent(*images):
+    for im in images:
+        h, w = im.get_array().shape
+        im.set_extent((-0.5, w - 0.5, h - 0.5, -0.5))
 
 
 def _verdict(rbm, X, errors, lr, momentum) -> str:
     """What a teacher would say about the RBM trained on X, or '' when it went well."""
     if rbm.n_hidden < 5:
-        return (f"With {rbm.n_hidden} hidden unit(s) the RBM has too few features to reconstruct the digits "
+        return (f"With {plural(rbm.n_hidden, 'hidden unit')} the RBM has too few features to reconstruct the digits "
                 f"(error {errors[-1]:.3f}): add hidden units.")
     activity = rbm.forward(X).mean(axis=0)  # how often each hidden unit is on, over the training digits
     stuck = int(np.sum((activity < 0.02) | (activity > 0.98)))

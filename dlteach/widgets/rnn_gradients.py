@@ -2,11 +2,13 @@
 
 The backward pass of an RNN is linear: ∂L/∂h_{t−1} = (∂L/∂h_t ⊙ φ′(a_t)) W. Every step back
 multiplies by W and by the slopes φ′ the forward pass chose, so over many steps the gradient
-grows or shrinks exponentially.
+grows or shrinks exponentially. Drawn in the browser with bqplot: the kernel runs the RNN (a
+few milliseconds) and sends only the norms.
 """
 
 from __future__ import annotations
 
+import bqplot as bq
 import ipywidgets as W
 import numpy as np
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
@@ -15,9 +17,14 @@ from matplotlib.ticker import FuncFormatter, LogLocator
 from ..nn import RNN
 from ..optim import clip_grad_norm
 from .base import Explorer
+from .gradient_descent import plural
 
 MAX_LENGTH = 200
 TINY, HUGE = 1e-99, 1e99  # the log axis shows values in this range (zero and overflow at its ends)
+RADII = (0.1, 0.2, 0.3, 0.5, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0)
+MAX_NORMS = (0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)
+SAFE_NORM = 5.0  # a clipped update of at most this norm (times η) keeps the weights near where they were
+COLOURS = {"explode": "#d7301f", "vanish": "#2b8cbe", "clipped": "#7b3294", "linear": "#737373"}
 
 
 class RNNGradientExplorer(Explorer):
@@ -56,9 +63,10 @@ class RNNGradientExplorer(Explorer):
         self.ax.yaxis.set_major_locator(LogLocator(numticks=8))  # few ticks, no minor ones, plain text: fast frames
         self.ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
         self.ax.minorticks_off()
-        (self.linear_line,) = self.ax.plot([], [], ":", color="0.45", lw=1.5, label="$\\rho^{T-t}$ (linear units)")
+        (self.linear_line,) = self.ax.plot([], [], ":", color=COLOURS["linear"], lw=1.5,
+                                           label="$\\rho^{T-t}$ (linear units)")
         (self.norm_line,) = self.ax.plot([], [], "-", lw=2.2, label="$\\|\\partial L/\\partial h_t\\|$")
-        (self.clipped_line,) = self.ax.plot([], [], "--", color="#7b3294", lw=1.8,
+        (self.clipped_line,) = self.ax.plot([], [], "--", color=COLOURS["clipped"], lw=1.8,
                                             label="after clipping (every step × c)")
         self.ax.axhline(1.0, color="black", lw=0.9)
         self.ax.text(0.01, 1.0, " 1 = the error entering at t = T", transform=self.ax.get_yaxis_transform(),
@@ -67,7 +75,7 @@ class RNNGradientExplorer(Explorer):
                     ylabel="gradient norm (log scale)")
         self.ax.grid(alpha=0.3, which="major")
 
-        self.bars = self.ax_clip.bar([0, 1], [1.0, 1.0], color=["#d7301f", "#7b3294"], width=0.6)
+        self.bars = self.ax_clip.bar([0, 1], [1.0, 1.0], color=[COLOURS["explode"], COLOURS["clipped"]], width=0.6)
         self.limit_line = self.ax_clip.axhline(1.0, color="black", ls="--", lw=1)
         self.bar_labels = [self.ax_clip.text(k, 1.0, "", ha="center", va="bottom", fontsize=8) for k in (0, 1)]
         self.ax_clip.set_yscale("log")
@@ -80,26 +88,8 @@ class RNNGradientExplorer(Explorer):
         self.clip_legend = self.ax_clip.legend(handles=[self.limit_line], loc="upper right", fontsize=8)
         self.update()
 
-    def _check(self, radius, length, nonlinearity, max_norm):
-        """Bring the controls into range; the messages say what was changed."""
-        notes = []
-        if nonlinearity not in self.rnns:
-            raise ValueError(f"nonlinearity must be one of {sorted(self.rnns)}, got {nonlinearity!r}")
-        if not (np.isfinite(radius) and radius > 0):
-            notes.append(f"ρ must be a positive number, got {radius}; using ρ = 1.")
-            radius = 1.0
-        if not 2 <= length <= MAX_LENGTH:
-            clamped = int(min(max(length, 2), MAX_LENGTH))
-            notes.append(f"The sequence length must be 2…{MAX_LENGTH}, got {length}; using T = {clamped}.")
-            length = clamped
-        if not (np.isfinite(max_norm) and max_norm > 0):
-            notes.append(f"max_norm must be a positive number, got {max_norm}; using 1.")
-            max_norm = 1.0
-        return radius, int(length), max_norm, notes
-
     def draw(self, radius, length, nonlinearity, clip, max_norm):
-        radius, T, max_norm, notes = self._check(radius, length, nonlinearity, max_norm)
-        rnn = self.rnns[nonlinearity]
+        T, rnn = length, self.rnns[nonlinearity]
         rnn.params["weight_hh"][...] = radius * self.Q
         grad_outputs = np.zeros((T, 1, self.hidden_size))
         grad_outputs[-1, 0] = self.error
@@ -108,37 +98,38 @@ class RNNGradientExplorer(Explorer):
             rnn.backward(grad_outputs)
             norms = rnn.dh_norms.copy()
             total = clip_grad_norm(rnn, max_norm if clip else np.inf)  # ‖g‖ before clipping
-            linear = radius ** np.arange(T - 1, -1, -1.0)
         overflow = not (np.isfinite(outputs).all() and np.isfinite(norms).all() and np.isfinite(total))
         scale = min(1.0, max_norm / total) if clip and not overflow and total > 0 else 1.0
         self.norms, self.total_norm, self.clipped_norm = norms, total, total * scale
         t = np.arange(1, T + 1)
-        self.linear_line.set_data(t, np.clip(linear, TINY, HUGE))
-        shown = np.clip(norms, TINY, HUGE)
-        self.norm_line.set_data(t, np.full(T, np.nan) if overflow else shown)
-        self.clipped_line.set_data(t, np.full(T, np.nan) if overflow or not clip else shown * scale)
+        # ρ^(T−t) where the axis can show it (10^±99: ρ^199 at ρ = 10 lies far beyond)
+        powers = (T - t) * np.log10(radius)
+        inside = np.abs(powers) <= np.log10(HUGE)
+        self.linear = (t[inside], 10.0 ** powers[inside])
+        self.linear_line.set_data(*self.linear)
+        self.t, self.shown, self.scale, self.overflow = t, np.clip(norms, TINY, HUGE), scale, overflow
+        self.norm_line.set_data(t, np.full(T, np.nan) if overflow else self.shown)
+        self.clipped_line.set_data(t, np.full(T, np.nan) if overflow or not clip else self.shown * scale)
         ratio = norms[0]  # ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖, as the latter is 1
-        self.norm_line.set_color("#d7301f" if ratio > 1 else "#2b8cbe")
+        self.norm_line.set_color(COLOURS["explode"] if ratio > 1 else COLOURS["vanish"])
         lines = [self.linear_line, self.norm_line] + ([self.clipped_line] if clip else [])
         self.ax.legend(handles=lines, loc="best", fontsize=8)
         self._draw_bars(np.nan if overflow else total, scale, clip, max_norm)
-        heading = f"{nonlinearity}, ρ = {radius:.3g}, T = {T}: "
+        heading = f"{nonlinearity}, ρ = {radius:g}, T = {T}: "
+        self.ax.set_xlim(0.5, T + 0.5)
+        values = [self.linear[1], [1.0]] if overflow else [self.linear[1], self.shown, self.shown * scale, [1.0]]
+        values = np.concatenate(values)
+        self.ax.set_ylim(*_log_limits(values.min(), values.max(), below=0.1, above=0.45))  # room for the legend
         if overflow:
-            self._set_limits(T, np.ones(1), 1.0)
-            self.ax.set_title(heading + "overflow, the numbers left float64's range", fontsize=10, y=1.0)
-            return " ".join(notes + ["Overflow: the activations or gradients grew beyond what float64 can hold "
-                                     "(about 1e308) — the explosion in its extreme form. Lower ρ or shorten T."])
-        self._set_limits(T, shown, scale)
+            self.title = heading + "overflow, the numbers left float64's range"
+            self.ax.set_title(self.title, fontsize=10, y=1.0)
+            return ("Overflow: the activations or gradients grew beyond what float64 can hold (about 1e308) — "
+                    "the explosion in its extreme form. Lower ρ or shorten T.")
         slope = float(np.mean(1.0 - outputs**2 if nonlinearity == "tanh" else outputs > 0))
         factor = _per_step_factor(norms)
-        self.ax.set_title(heading + f"× {factor:.3g} per step back on average (mean slope φ′ = {slope:.2f})",
-                          fontsize=10, y=1.0)  # a fixed y skips a layout pass
-        return " ".join(notes + [_verdict(ratio, factor, T, slope, nonlinearity, clip, total, scale, max_norm)])
-
-    def _set_limits(self, T, shown, scale):
-        values = np.concatenate([shown, shown * scale, [1.0]])
-        self.ax.set_xlim(0.5, T + 0.5)
-        self.ax.set_ylim(*_log_limits(values.min(), values.max(), below=0.1, above=0.1))
+        self.title = heading + f"× {factor:.3g} per step back on average (mean slope φ′ = {slope:.2f})"
+        self.ax.set_title(self.title, fontsize=10, y=1.0)  # a fixed y skips a layout pass
+        return _verdict(ratio, factor, radius, T, slope, nonlinearity, clip, total, scale, max_norm)
 
     def _draw_bars(self, total, scale, clip, max_norm):
         """The bars of ‖g‖ before and after clipping; ``total`` is NaN after an overflow."""
@@ -147,6 +138,7 @@ class RNNGradientExplorer(Explorer):
         texts = [f"{h:.3g}" if finite else "overflow" for h in (total, total * scale)]
         if not clip:
             texts[1] = "clipping off"
+        self.bar_heights, self.bar_texts = heights, texts
         for bar, label, height, text in zip(self.bars, self.bar_labels, heights, texts):
             bar.set_height(height)
             bar.set_visible(finite)
@@ -158,20 +150,98 @@ class RNNGradientExplorer(Explorer):
         self.clip_legend.set_visible(bool(clip))
         self.clip_legend.get_texts()[0].set_text(f"max_norm = {max_norm:g}")
         values = heights + ([max_norm] if clip else [])
-        self.ax_clip.set_ylim(*_log_limits(min(values), max(values), below=0.15, above=0.35))
+        self.bar_limits = _log_limits(min(values), max(values), below=0.15, above=0.35)
+        self.ax_clip.set_ylim(*self.bar_limits)
         self.ax_clip.set_xlim(-0.6, 1.6)
 
     def controls(self):
+        wide = {"description_width": "initial"}
         return {
-            "radius": W.FloatLogSlider(value=self.state["radius"], base=10, min=-1, max=1, step=0.01,
-                                       description="ρ (scale of W)", readout_format=".3g"),
+            "radius": W.SelectionSlider(options=RADII, value=self.state["radius"], description="ρ (scale of W)",
+                                        style=wide),
             "length": W.IntSlider(value=self.state["length"], min=2, max=MAX_LENGTH, description="length T"),
             "nonlinearity": W.ToggleButtons(options=sorted(self.rnns), value=self.state["nonlinearity"],
-                                            description="φ"),
+                                            style={"button_width": "60px"}, tooltips=["φ = ReLU", "φ = tanh"]),
             "clip": W.Checkbox(value=self.state["clip"], description="clip the gradient norm"),
-            "max_norm": W.FloatLogSlider(value=self.state["max_norm"], base=10, min=-2, max=3, step=0.1,
-                                         description="max_norm", readout_format=".3g"),
+            "max_norm": W.SelectionSlider(options=MAX_NORMS, value=self.state["max_norm"], description="max_norm"),
         }
+
+    def layout(self, c):
+        return [W.HBox([c["radius"], c["length"], W.Label("units φ"), c["nonlinearity"]]),
+                W.HBox([c["clip"], c["max_norm"]])]
+
+    def live(self):
+        for name, control in self.control_widgets.items():  # updates before the widget existed left them behind
+            control.value = self.state[name]
+        self.lx, self.ly = bq.LinearScale(), bq.LogScale()
+        scales = {"x": self.lx, "y": self.ly}
+        self.live_linear = bq.Lines(x=[], y=[], scales=scales, colors=[COLOURS["linear"]], line_style="dotted",
+                                    stroke_width=2, labels=["ρ^(T−t), linear units"], display_legend=True)
+        self.live_norms = bq.Lines(x=[], y=[], scales=scales, stroke_width=2.5, labels=["‖∂L/∂h_t‖"],
+                                   display_legend=True)
+        self.live_clipped = bq.Lines(x=[], y=[], scales=scales, colors=[COLOURS["clipped"]], line_style="dashed",
+                                     stroke_width=2, labels=["after clipping (× c)"], display_legend=True)
+        self.live_one = bq.Lines(x=[], y=[1.0, 1.0], scales=scales, colors=["black"], stroke_width=1,
+                                 labels=["1 = error at t = T"], display_legend=True)
+        gradients = bq.Figure(
+            marks=[self.live_one, self.live_linear, self.live_norms, self.live_clipped],
+            axes=[bq.Axis(scale=self.lx, label="time step t (the backward pass runs right to left)"),
+                  bq.Axis(scale=self.ly, side="left", label="gradient norm (log scale)", tick_format=".0e",
+                          label_offset="55px")],
+            layout=W.Layout(width="640px", height="380px"), animation_duration=0, legend_location="top-left",
+            legend_text={"font-size": "12px"}, fig_margin={"top": 40, "bottom": 45, "left": 70, "right": 15},
+            title_style={"font-size": "13px"})
+        bx, self.by = bq.OrdinalScale(domain=["without clipping", "with clipping"]), bq.LogScale()
+        self.live_bars = bq.Bars(x=["without clipping", "with clipping"], y=[1.0, 1.0], scales={"x": bx, "y": self.by},
+                                 colors=[COLOURS["explode"], COLOURS["clipped"]], padding=0.35)
+        self.live_bar_labels = bq.Label(x=["without clipping", "with clipping"], y=[1.0, 1.0], text=["", ""],
+                                        scales={"x": bx, "y": self.by}, align="middle", y_offset=-6,
+                                        default_size=12, colors=["black"])
+        self.live_limit = bq.Lines(x=[0.0, 1.0], y=[1.0, 1.0], scales={"x": bq.LinearScale(min=0, max=1), "y": self.by},
+                                   colors=["black"], line_style="dashed", stroke_width=1.5, labels=["max_norm"],
+                                   display_legend=True)
+        bars = bq.Figure(
+            marks=[self.live_bars, self.live_bar_labels, self.live_limit], title="the weight update's size",
+            axes=[bq.Axis(scale=bx), bq.Axis(scale=self.by, side="left", label="‖gradient of all weights‖",
+                                             tick_format="~g", label_offset="55px")],
+            layout=W.Layout(width="320px", height="380px"), animation_duration=0, legend_location="top-right",
+            legend_text={"font-size": "12px"}, fig_margin={"top": 40, "bottom": 45, "left": 70, "right": 10},
+            title_style={"font-size": "13px"})
+        self.live_figures = (gradients, bars)
+        return W.HBox([gradients, bars])
+
+    def sync(self):
+        s, (gradients, _) = self.state, self.live_figures
+        low, high = self.ax.get_ylim()
+        T = s["length"]
+        with self.lx.hold_sync(), self.ly.hold_sync():
+            self.lx.min, self.lx.max, self.ly.min, self.ly.max = 0.5, T + 0.5, low, high
+        with self.live_linear.hold_sync():
+            self.live_linear.x, self.live_linear.y = self.linear
+        with self.live_norms.hold_sync():
+            self.live_norms.visible = not self.overflow
+            self.live_norms.x, self.live_norms.y = self.t, self.shown
+            self.live_norms.colors = [self.norm_line.get_color()]
+        with self.live_clipped.hold_sync():
+            self.live_clipped.visible = self.live_clipped.display_legend = bool(s["clip"]) and not self.overflow
+            self.live_clipped.x, self.live_clipped.y = self.t, self.shown * self.scale
+        self.live_one.x = [0.5, T + 0.5]
+        with self.by.hold_sync():
+            self.by.min, self.by.max = self.bar_limits
+        finite = not self.overflow
+        with self.live_bars.hold_sync():
+            self.live_bars.base = self.bar_limits[0]
+            self.live_bars.y = self.bar_heights
+            self.live_bars.opacities = [1.0 if finite else 0.0, (1.0 if s["clip"] else 0.25) if finite else 0.0]
+        with self.live_bar_labels.hold_sync():
+            self.live_bar_labels.y = self.bar_heights
+            self.live_bar_labels.text = self.bar_texts
+        with self.live_limit.hold_sync():
+            self.live_limit.visible = self.live_limit.display_legend = bool(s["clip"])
+            self.live_limit.y = [s["max_norm"]] * 2
+            self.live_limit.labels = [f"max_norm = {s['max_norm']:g}"]
+        gradients.title = self.title
+        gradients.legend_location = "top-right" if self.norms[0] > 1 else "top-left"  # where the lines are not
 
 
 def _power_of_ten(value, _position) -> str:
@@ -193,22 +263,36 @@ def _per_step_factor(norms) -> float:
     return float(np.exp((np.log(norms[0]) - np.log(norms[-1])) / (len(norms) - 1)))
 
 
-def _verdict(ratio, factor, T, slope, nonlinearity, clip, total, scale, max_norm) -> str:
+def _verdict(ratio, factor, radius, T, slope, nonlinearity, clip, total, scale, max_norm) -> str:
+    back = plural(T - 1, "step")
     if ratio > 10:
-        text = (f"Exploding: each step back multiplies the gradient by about {factor:.3g}, so the first step "
-                f"gets {ratio:.3g} times the error of the last.")
-        if clip and scale < 1:
-            return text + (f" Clipping scales all weight gradients by c = {scale:.3g}, from ‖g‖ = {total:.3g} "
-                           f"down to max_norm = {max_norm:g}: same direction, a safe step size.")
-        return text + " An update this large throws the weights far away: tick 'clip' to cap it."
-    if ratio < 0.1:
-        text = (f"Vanishing: each step back multiplies the gradient by about {factor:.3g}; after {T - 1} steps "
-                f"{f'{ratio:.3g}' if ratio else 'none'} of the error is left, so the first inputs barely change the weights.")
+        text = (f"Exploding: each step back multiplies the gradient by about {factor:.3g}, so after {back} back "
+                f"the first step gets {ratio:.3g} times the error of the last.")
         if nonlinearity == "tanh" and slope < 0.3:
-            text += (f" Here W is large but the tanh units are saturated (average slope {slope:.2f}): the "
-                     "forward pass sets the slopes the linear backward pass multiplies by.")
+            text += (f" The tanh units are saturated (mean slope {slope:.2f}): their small slopes hold the "
+                     f"gradient far below ρ^(T−1) = {radius:g}^{T - 1}, yet it still grows at every step back.")
+        if not clip:
+            return text + " An update this large throws the weights far away: tick 'clip' to cap it."
+        if scale == 1:
+            return text + (f" Clipping changes nothing here: ‖g‖ = {total:.3g} is already below max_norm = "
+                           f"{max_norm:g}. Lower max_norm to cap the update.")
+        capped = (f" Clipping scales all weight gradients by c = {scale:.3g}, from ‖g‖ = {total:.3g} down to "
+                  f"max_norm = {max_norm:g}: same direction, ")
+        if max_norm <= SAFE_NORM:
+            return text + capped + "a safe step size."
+        return text + capped + (f"but an update of norm {max_norm:g} (times η) still throws the weights far "
+                                "away: lower max_norm (lesson 10 trains with 1).")
+    if ratio < 0.1:
+        left = f"{ratio:.3g}" if ratio else "none"
+        text = (f"Vanishing: each step back multiplies the gradient by about {factor:.3g}; after {back} {left} "
+                "of the error is left, so the first inputs barely change the weights.")
         if clip:
             text += " Clipping cannot help: it only ever scales gradients down."
         return text
-    return (f"Balanced: each step back multiplies by about {factor:.3g}, and the first step gets {ratio:.3g} "
-            "times the error of the last. Lengthen T and watch how quickly this changes.")
+    reached = f"after {back} the first step gets {ratio:.3g} times the error of the last"
+    if factor > 1.1 or factor < 0.9:
+        trend = "explodes" if factor > 1 else "vanishes"
+        return (f"Short enough to survive: each step back multiplies the gradient by about {factor:.3g}, but "
+                f"{reached}. Lengthen T and it {trend}.")
+    return (f"Balanced: each step back multiplies by about {factor:.3g}, and {reached}. Lengthen T and watch "
+            "how slowly this changes.")

@@ -3,18 +3,25 @@
 The network is y(x) = b + Σ_i v_i σ(w (x − s_i)): n sigmoids of the same steepness w,
 their steps at evenly spaced points s_i of [0, 1]. With the hidden layer fixed like this
 the output layer (v, b) is a linear least-squares problem, solved exactly in a few
-milliseconds, so the picture follows every slider move.
+milliseconds, so the picture follows every slider move (no training to wait for).
+
+Drawn in the browser with bqplot; drag across the top panel to draw your own target curve,
+and the network is fitted to it as you let go. The matplotlib figure is the same picture for
+viewers that run no kernel.
 """
 
 from __future__ import annotations
 
+import bqplot as bq
 import ipywidgets as W
+import matplotlib as mpl
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.ticker import FormatStrFormatter, MaxNLocator, NullLocator
 
 from ..nn import Linear, Sequential, Sigmoid
-from .base import Explorer
+from ..nn import functional as F
+from .base import ControlError, Explorer
 
 TARGETS = {
     "sine": lambda x: np.sin(2 * np.pi * x),
@@ -25,8 +32,11 @@ TARGETS = {
     "Nielsen's wiggle": lambda x: 0.2 + 0.4 * x**2 + 0.3 * x * np.sin(15 * x) + 0.05 * np.cos(50 * x),
 }
 
+DRAWN = "your drawing"  # the target the learner draws with the mouse
 X_GRID = np.linspace(0.0, 1.0, 400)
 MAX_NEURONS = 60
+STEEPNESSES = (0.3, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
+ERROR_NS = np.array([1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, MAX_NEURONS])
 
 
 def sigmoid_network(target, n: int, steepness: float = 4.0, x: np.ndarray = X_GRID) -> Sequential:
@@ -43,23 +53,32 @@ def sigmoid_network(target, n: int, steepness: float = 4.0, x: np.ndarray = X_GR
     f = target(x) if callable(target) else np.asarray(target, dtype=np.float64)
     if f.shape != x.shape:
         raise ValueError(f"target values expected shape {x.shape}, got {f.shape}")
+    w, bias, coef = least_squares(f, n, steepness, x)
     hidden, output = Linear(1, n, seed=0), Linear(n, 1, seed=0)
+    hidden.params["weight"][:], hidden.params["bias"][:] = w, bias
+    output.params["weight"][:], output.params["bias"][:] = coef[:n], coef[n]
+    return Sequential(hidden, Sigmoid(), output)
+
+
+def least_squares(f: np.ndarray, n: int, steepness: float, x: np.ndarray = X_GRID):
+    """(w, hidden biases, output coefficients v₁…vₙ, b) of the network fitted to the values ``f`` on ``x``."""
     w = steepness * n
-    hidden.params["weight"][:] = w
-    hidden.params["bias"][:] = -w * (np.arange(n) + 0.5) / n
-    model = Sequential(hidden, Sigmoid(), output)
-    a = model[1](hidden(x[:, None]))                    # (points, n) hidden activations
-    A = np.column_stack([a, np.ones(len(x))])          # the bias is one more "neuron" that is always 1
+    bias = -w * (np.arange(n) + 0.5) / n
+    A = np.column_stack([F.sigmoid(w * x[:, None] + bias), np.ones(len(x))])  # the bias: a neuron that is always 1
     ridge = 1e-8 * len(x)
-    coef = np.linalg.solve(A.T @ A + ridge * np.eye(n + 1), A.T @ f)
-    output.params["weight"][:] = coef[:n]
-    output.params["bias"][:] = coef[n]
-    return model
+    return w, bias, np.linalg.solve(A.T @ A + ridge * np.eye(n + 1), A.T @ f)
+
+
+def fit_error(f: np.ndarray, n: int, steepness: float, x: np.ndarray = X_GRID) -> float:
+    """The max error of the n-neuron network fitted to the values ``f`` on ``x``, without building it."""
+    w, bias, coef = least_squares(f, n, steepness, x)
+    return float(np.abs(F.sigmoid(w * x[:, None] + bias) @ coef[:n] + coef[n] - f).max())
 
 
 def max_error(model: Sequential, target, x: np.ndarray = X_GRID) -> float:
-    """max_x |y(x) − f(x)| on the grid."""
-    return float(np.abs(model(x[:, None])[:, 0] - target(x)).max())
+    """max_x |y(x) − f(x)| on the grid; ``target`` is a function or its values on ``x``."""
+    f = target(x) if callable(target) else np.asarray(target, dtype=np.float64)
+    return float(np.abs(model(x[:, None])[:, 0] - f).max())
 
 
 class UniversalityExplorer(Explorer):
@@ -67,6 +86,8 @@ class UniversalityExplorer(Explorer):
 
     def __init__(self, target="sine", n=5, steepness=4.0):
         super().__init__(figsize=(10, 5.2), target=target, n=n, steepness=steepness)
+        self.drawn = None  # the learner's target curve on X_GRID, once drawn
+        self.fx = np.zeros_like(X_GRID)  # the target shown; a drawing starts from it
         grid = self.fig.add_gridspec(2, 2, width_ratios=[1.6, 1])
         self.ax_fit = self.fig.add_subplot(grid[0, 0])
         self.ax_parts = self.fig.add_subplot(grid[1, 0], sharex=self.ax_fit)
@@ -78,12 +99,11 @@ class UniversalityExplorer(Explorer):
         self.ax_parts.add_collection(self.parts)
         self.ax_parts.axhline(0, color="grey", lw=0.6)
         self.ax_parts.set(xlabel="x", ylabel="$v_i\\,\\sigma(w x + b_i)$", xlim=(0, 1))
-        self.ax_parts.set_title("the n scaled sigmoids (their sum + b is the red curve)", fontsize=10)
-        self.err_ns = np.array([1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, MAX_NEURONS])
+        self.ax_parts.set_title(PARTS_TITLE, fontsize=10)
         (self.err_line,) = self.ax_err.semilogy([], [], "o-", color="steelblue", ms=3, label="max |y − f|")
         (self.err_dot,) = self.ax_err.semilogy([], [], "o", color="crimson", ms=9, label="current n")
         self.ax_err.set(xlabel="hidden neurons n", ylabel="max error on [0, 1]", xlim=(0, MAX_NEURONS + 1))
-        self.ax_err.set_title("more neurons, smaller error", fontsize=10)
+        self.ax_err.set_title(ERROR_TITLE, fontsize=10)
         self.ax_err.grid(alpha=0.3)
         self.ax_fit.tick_params(labelbottom=False)  # the panel below shares x and labels it
         for axis in (self.ax_fit.yaxis, self.ax_parts.yaxis, self.ax_err.xaxis):
@@ -91,53 +111,158 @@ class UniversalityExplorer(Explorer):
         self.ax_err.yaxis.set_major_formatter(FormatStrFormatter("%g"))  # plain numbers and no minor ticks:
         self.ax_err.yaxis.set_minor_locator(NullLocator())                # cheaper frames
         self.ax_err.legend(fontsize=8)
-        self._errors_for = None  # (target, steepness) of the error curve drawn
+        self._errors_for = None  # (target, steepness) of the error curve drawn; None after a new drawing
         self.update()
 
+    def draw_target(self, values) -> str:
+        """The learner drew ``values`` (the target on X_GRID): fit the network to it."""
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != X_GRID.shape or not np.all(np.isfinite(values)):
+            raise ControlError(f"a drawn target needs {len(X_GRID)} finite values, got shape {values.shape}")
+        self.drawn = values.copy()
+        self._errors_for = None
+        return self.update(target=DRAWN)
+
     def draw(self, target, n, steepness):
-        if target not in TARGETS:
-            raise ValueError(f"target must be one of {sorted(TARGETS)}, got {target!r}")
-        if not 1 <= n <= MAX_NEURONS:
-            return f"n must be between 1 and {MAX_NEURONS}, got {n}: nothing redrawn."
-        if not steepness > 0:
-            return f"steepness must be positive, got {steepness}: nothing redrawn."
-        f = TARGETS[target]
-        model = sigmoid_network(f, n, steepness)
-        y, fx = model(X_GRID[:, None])[:, 0], f(X_GRID)
+        if target == DRAWN and self.drawn is None:  # not drawn yet: start from the curve shown
+            self.drawn = self.fx.copy()
+        fx = self.drawn if target == DRAWN else TARGETS[target](X_GRID)
+        model = sigmoid_network(fx, n, steepness)
+        y = model(X_GRID[:, None])[:, 0]
+        self.fx, self.y = fx, y
         self.target_line.set_ydata(fx)
         self.fit_line.set_ydata(y)
         low, high = min(fx.min(), y.min()), max(fx.max(), y.max())
-        pad = 0.08 * (high - low)
-        self.ax_fit.set_ylim(low - pad, high + pad)
-        parts = model[1].a * model[2].params["weight"][0]           # (points, n): v_i σ(w x + b_i)
-        self.parts.set_segments([np.column_stack([X_GRID, p]) for p in parts.T])
+        pad = 0.08 * max(high - low, 1e-3)
+        self.y_range = (low - pad, high + pad)
+        self.ax_fit.set_ylim(*self.y_range)
+        self.part_values = model[1].a * model[2].params["weight"][0]   # (points, n): v_i σ(w x + b_i)
+        self.parts.set_segments([np.column_stack([X_GRID, p]) for p in self.part_values.T])
         self.parts.set_array(np.arange(n))
         self.parts.set_clim(0, max(n - 1, 1))
-        span = max(np.abs(parts).max(), 1e-9)
-        self.ax_parts.set_ylim(-1.08 * span, 1.08 * span)
+        self.part_span = 1.08 * max(np.abs(self.part_values).max(), 1e-9)
+        self.ax_parts.set_ylim(-self.part_span, self.part_span)
         if self._errors_for != (target, steepness):
-            errors = [max_error(sigmoid_network(f, k, steepness), f) for k in self.err_ns]
-            self.err_line.set_data(self.err_ns, errors)
-            lowest_decade = min(-3, int(np.floor(np.log10(min(errors)))))  # whole decades: ticks rarely change
-            self.ax_err.set_ylim(10.0**lowest_decade, 2.0)
+            self.errors = np.array([fit_error(fx, int(k), steepness) for k in ERROR_NS])
+            lowest_decade = min(-3, int(np.floor(np.log10(max(self.errors.min(), 1e-12)))))  # whole decades
+            self.error_range = (10.0**lowest_decade, 2.0 * max(1.0, self.errors.max()))
+            self.err_line.set_data(ERROR_NS, self.errors)
+            self.ax_err.set_ylim(*self.error_range)
             self._errors_for = (target, steepness)
-        error = float(np.abs(y - fx).max())
-        self.err_dot.set_data([n], [error])
-        w = steepness * n
-        self.ax_fit.set_title(f"target f (dashed), network y (red): n = {n}, w = {w:.3g}, max error {error:.3f}",
-                              fontsize=10)
+        self.error = float(np.abs(y - fx).max())
+        self.err_dot.set_data([n], [max(self.error, self.error_range[0])])
+        # four significant digits: "below 0.05?" can be read off (n = 8 on the sine gives 0.0504)
+        self.title = f"target f (dashed), network y (red): n = {n}, w = {steepness * n:g}, max error {self.error:.4g}"
+        self.ax_fit.set_title(self.title, fontsize=10)
+        return self._message(n, steepness)
+
+    def _message(self, n, steepness) -> str:
         if n == 1:
             return "One neuron makes one smooth step: add neurons to build the shape step by step."
-        if target == "step" and error > 0.1:
-            return (f"The max error stays near 0.5 ({error:.2f}) however many neurons you add: a sum of sigmoids is "
-                    "continuous, so just beside the jump it is always about halfway. Away from the jump the fit "
-                    "improves. The universality theorem promises only continuous functions.")
+        jump = float(np.abs(np.diff(self.fx)).max())
+        if self.error > 0.1 and jump > 0.2 * float(np.ptp(self.fx)):
+            return (f"The max error stays large ({self.error:.2f}) however many neurons you add: a sum of sigmoids "
+                    "is continuous, so just beside a jump of the target it is always about halfway. Away from the "
+                    "jump the fit improves. The universality theorem promises only continuous functions.")
+        gentle = fit_error(self.fx, n, 4.0) if steepness >= 8 else self.error
+        if self.error > 2 * gentle:
+            return (f"At steepness {steepness:g} each sigmoid is nearly a step, so y is a staircase of {n} stairs "
+                    f"(the bottom panel): a smooth target is fitted worse than with gentler sigmoids (steepness 4: "
+                    f"max error {gentle:.4g}). More neurons make finer stairs.")
         return ""
 
     def controls(self):
         return {
-            "target": W.Dropdown(options=list(TARGETS), value=self.state["target"], description="target f"),
+            "target": W.Dropdown(options=[*TARGETS, DRAWN], value=self.state["target"], description="target f"),
             "n": W.IntSlider(value=self.state["n"], min=1, max=MAX_NEURONS, description="neurons n"),
-            "steepness": W.FloatLogSlider(value=self.state["steepness"], base=10, min=-0.5, max=1.5, step=0.05,
-                                          description="steepness", readout_format=".3g"),
+            "steepness": W.SelectionSlider(options=STEEPNESSES, value=self.state["steepness"],
+                                           description="steepness"),
         }
+
+    def layout(self, c):
+        return [W.HBox(list(c.values())),
+                W.HTML("<i>Drag across the top panel to draw your own target curve: the network is fitted to it "
+                       "when you let go.</i>")]
+
+    # -- the live picture -------------------------------------------------------------
+    def live(self):
+        x = bq.LinearScale(min=0.0, max=1.0, allow_padding=False)
+        x_ticks = list(np.linspace(0, 1, 6))
+        self.fit_y = bq.LinearScale()
+        scales = {"x": x, "y": self.fit_y}
+        self.live_target = bq.Lines(x=X_GRID, y=self.fx, scales=scales, colors=["black"], line_style="dashed",
+                                    stroke_width=2, labels=["target f"])
+        self.live_fit = bq.Lines(x=X_GRID, y=self.y, scales=scales, colors=["crimson"], stroke_width=2.5,
+                                 labels=["network y"])
+        self.live_target.observe(self._drawn, names="y")
+        self.fit_axis = bq.Axis(scale=self.fit_y, side="left", label="value", tick_format="~g")
+        self._sending = False
+        fit = bq.Figure(marks=[self.live_target, self.live_fit], animation_duration=0, display_toolbar=False,
+                        interaction=bq.interacts.HandDraw(lines=self.live_target),
+                        axes=[bq.Axis(scale=x, tick_format="~g", tick_values=x_ticks), self.fit_axis],
+                        layout=W.Layout(width="580px", height="270px"), title_style={"font-size": "12px"},
+                        fig_margin={"top": 35, "bottom": 25, "left": 55, "right": 10})
+        self.parts_y = bq.LinearScale(allow_padding=False)
+        self.parts_axis = bq.Axis(scale=self.parts_y, side="left", label="vᵢ σ(w x + bᵢ)", tick_format="~g")
+        self.live_parts = bq.Lines(x=X_GRID[::2], y=[X_GRID[::2] * 0], scales={"x": x, "y": self.parts_y})
+        parts = bq.Figure(marks=[self.live_parts], animation_duration=0, display_toolbar=False, title=PARTS_TITLE,
+                          axes=[bq.Axis(scale=x, label="x", tick_format="~g", tick_values=x_ticks), self.parts_axis],
+                          layout=W.Layout(width="580px", height="210px"), title_style={"font-size": "12px"},
+                          fig_margin={"top": 30, "bottom": 40, "left": 55, "right": 10})
+        nx, self.err_y = bq.LinearScale(min=0, max=MAX_NEURONS + 1), bq.LogScale()
+        scales = {"x": nx, "y": self.err_y}
+        self.live_errors = bq.Lines(x=ERROR_NS, y=self.errors, scales=scales, colors=["steelblue"],
+                                    marker="circle", marker_size=12, labels=["max |y − f|"])
+        self.live_error = bq.Scatter(x=[], y=[], scales=scales, colors=["crimson"], default_size=80)
+        self.err_axis = bq.Axis(scale=self.err_y, side="left", label="max error on [0, 1]", tick_format="~g",
+                                grid_lines="dashed")
+        errors = bq.Figure(marks=[self.live_errors, self.live_error], animation_duration=0, display_toolbar=False,
+                           title=ERROR_TITLE,
+                           axes=[bq.Axis(scale=nx, label="hidden neurons n", tick_format="~g"), self.err_axis],
+                           layout=W.Layout(width="340px", height="480px"), title_style={"font-size": "12px"},
+                           fig_margin={"top": 30, "bottom": 40, "left": 65, "right": 15})
+        self.live_figures = (fit, parts, errors)
+        return W.HBox([W.VBox([fit, parts]), errors])
+
+    def sync(self):
+        fit, _, _ = self.live_figures
+        self._sending = True
+        try:
+            with self.fit_y.hold_sync():
+                self.fit_y.min, self.fit_y.max = self.y_range
+            self.fit_axis.tick_values = ticks(*self.y_range)
+            self.live_target.y = self.fx
+        finally:
+            self._sending = False
+        self.live_fit.y = self.y
+        fit.title = self.title
+        n = self.part_values.shape[1]
+        colours = [mpl.colors.to_hex(c) for c in mpl.colormaps["viridis"](np.linspace(0, 1, n) if n > 1 else [0.0])]
+        with self.live_parts.hold_sync():
+            self.live_parts.y = self.part_values[::2].T.astype(np.float32)
+            self.live_parts.colors = colours
+        with self.parts_y.hold_sync():
+            self.parts_y.min, self.parts_y.max = -self.part_span, self.part_span
+        self.parts_axis.tick_values = ticks(-self.part_span, self.part_span)
+        low, high = self.error_range
+        with self.err_y.hold_sync():
+            self.err_y.min, self.err_y.max = low, high
+        self.err_axis.tick_values = [10.0**k for k in range(round(np.log10(low)), 1)]
+        self.live_errors.y = self.errors
+        with self.live_error.hold_sync():
+            self.live_error.x, self.live_error.y = [self.state["n"]], [max(self.error, low)]
+
+    def _drawn(self, change):
+        """The learner let go of the mouse after drawing on the top panel."""
+        if not self._sending:
+            self.draw_target(change["new"])
+
+
+PARTS_TITLE = "the n scaled sigmoids (their sum + b is the red curve)"
+ERROR_TITLE = "more neurons, smaller error"
+
+
+def ticks(low: float, high: float) -> list[float]:
+    """About five round tick values inside [low, high]."""
+    return [float(t) for t in MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high) if low <= t <= high]
+

@@ -17,6 +17,7 @@ ARTIFACTS = course.ROOT / "artifacts" / "browser"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 PICTURE = "img.widget-image, .dlteach-picture"
 PICTURE_TIMEOUT_S = 8  # an update takes well under a second, even through the kernel
+TITLE = "v.querySelector('.dlteach-picture .mainheading').textContent"  # a bqplot figure's title
 FINGERPRINT = """e => { let h = 0; for (const c of e.outerHTML) h = (h * 31 + c.charCodeAt(0)) | 0; return h; }"""
 
 
@@ -118,3 +119,15 @@ def explorer_in(page, lab, name: str, marker: str):
 def wait_until(view, condition: str, timeout_s: float = 5):
     """Wait until the JavaScript ``condition`` on the explorer's element ``v`` holds."""
     view.page.wait_for_function(f"v => {condition}", arg=view.element_handle(), timeout=timeout_s * 1e3)
+
+
+def slider_handle(view, label: str):
+    """The handle of the explorer's slider labelled ``label`` (focus it and press keys, as a learner)."""
+    return view.locator(f".widget-slider:has(.widget-label:text-is('{label}')) [role=slider]").first
+
+
+def type_in(view, label: str, text: str):
+    """Type a value into the readout of the explorer's slider labelled ``label``, as a learner can."""
+    readout = view.locator(f".widget-slider:has(.widget-label:text-is('{label}')) .widget-readout").first
+    readout.fill(text)
+    readout.press("Enter")

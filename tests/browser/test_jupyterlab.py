@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from learner import PICTURE, check_explorer, explorer_in, open_lesson, save_screenshots, wait_until, widget_notebooks
+from learner import (PICTURE, check_explorer, explorer_in, open_lesson, save_screenshots, slider_handle, type_in,
+                     wait_until, widget_notebooks)
 
 pytestmark = pytest.mark.browser
 
@@ -69,15 +70,11 @@ def test_deep_vs_fat_by_hand(page, lab):
         wait_until(view, f"{points} === {before + 1}")
         view.locator("select").nth(1).select_option("sigmoid")  # a new architecture: the nets start again
         wait_until(view, "v.innerText.includes('start again from scratch')")
-        epochs = view.locator(".widget-readout").nth(2)  # type 1000 epochs, as a learner can
-        epochs.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.type("1000")
-        page.keyboard.press("Enter")
+        type_in(view, "epochs", "1000")
         wait_until(view, "v.innerText.includes('1000')")
         view.locator("button:has-text('▶ train')").click()
         wait_until(view, "/After [1-9]\\d* of 1000 epochs/.test(v.innerText)", timeout_s=20)
-        view.locator(".noUi-handle").nth(3).press("ArrowLeft")  # η, while it trains: the kernel answers
+        slider_handle(view, "η (lr)").press("ArrowLeft")  # η, while it trains: the kernel answers
         wait_until(view, "v.innerText.includes('η is now 0.01 for both nets')", timeout_s=10)
         view.locator("button:has-text('pause')").click()
         wait_until(view, "!v.querySelector('button.mod-primary').disabled")  # ▶ train is back
