@@ -130,7 +130,8 @@ def test_deep_vs_fat_counts_live_and_trains_on_the_button():
     assert e.nets[0].epochs == 0
 
 
-def test_deep_vs_fat_trains_step_by_step_and_pauses():
+def test_deep_vs_fat_trains_step_by_step_and_pauses(monkeypatch):
+    monkeypatch.setattr(deep_vs_fat, "STEP_SECONDS", 0.0)  # one epoch per step of the play button
     e = DeepVsFatExplorer(depth=2, width=8, epochs=30, data="moons", lr=0.1)
     e.step()
     assert e.nets[0].epochs == e.nets[1].epochs == 1 and e.message.startswith("After 1 of 30 epochs")

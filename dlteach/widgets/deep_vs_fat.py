@@ -9,6 +9,8 @@ curves move. Clicking the plane adds a training point of the chosen class, or re
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 
 import ipywidgets as W
@@ -36,6 +38,7 @@ LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 CLICKS = ("add class 0 (blue)", "add class 1 (red)", "add class 2 (green)", "remove")
 MAP_RESOLUTION = 64  # decision-map pixels per side: cheap enough to redraw after every epoch
 TIE = 0.005  # test accuracies closer than this are a tie
+STEP_SECONDS = 0.15  # training between two redraws while it plays
 MAX_DEPTH, MAX_WIDTH = 8, 64
 GAIN = 3 ** 0.5  # weights uniform in ±√3/√fan_in, so Var(W) = 1/fan_in: tanh signals keep their size through depth
 
@@ -136,13 +139,16 @@ class DeepVsFatExplorer(Explorer):
         self.nets = [Net(sizes, s["activation"], s["lr"], self.seed) for sizes in self.sizes()]
         self.built_for, self.failure = self._architecture(s), ""
 
-    def step(self, epochs: int = 1) -> str:
-        """Train both nets for ``epochs`` more epochs (at most up to the epochs control)."""
+    def step(self, epochs: int = 1, budget_s: float = math.inf) -> str:
+        """Train both nets for ``epochs`` more epochs (at most up to the epochs control), or fewer
+        once ``budget_s`` seconds have gone (at least one): then redraw."""
         if self.built_for != self._architecture(self.state):
             self._build()
         X, y = self.training_set()
-        for _ in range(epochs):
-            if self.failure or self.nets[0].epochs >= self.state["epochs"]:
+        start = time.perf_counter()
+        for done in range(epochs):
+            if self.failure or self.nets[0].epochs >= self.state["epochs"] or (
+                    done and time.perf_counter() - start > budget_s):
                 break
             for name, net in zip(("thin + tall", "fat + short"), self.nets):
                 try:
@@ -159,15 +165,15 @@ class DeepVsFatExplorer(Explorer):
         return self.message
 
     def training(self, report=None):
-        """Train both nets to the epochs control, an epoch or so per step (the play button)."""
+        """Train both nets to the epochs control, a step of about STEP_SECONDS at a time (the
+        play button): the picture follows, and the kernel answers in between."""
         if self.built_for != self._architecture(self.state) or self.failure:
             self._build()
         architecture, total = self.built_for, self.state["epochs"]
         while not self.failure and self.nets[0].epochs < self.state["epochs"]:
             if self.built_for != architecture:
                 return  # a control changed the nets: the message says so
-            chunk = max(1, self.state["epochs"] // 50)
-            self.step(chunk)
+            self.step(self.state["epochs"], budget_s=STEP_SECONDS)
             if report:
                 report(self.nets[0].epochs / total, f"epoch {self.nets[0].epochs} of {total}")
             yield
