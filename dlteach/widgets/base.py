@@ -326,7 +326,7 @@ def _kernel_loop():
 
 def _descendants(widget):
     """``widget`` and every widget it holds: children, and a bqplot figure's marks, axes, their
-    scales and the pictures of its Image marks."""
+    scales and the pictures of its Image marks (shown and spare, see ``live.show_png``)."""
     yield widget
     for attr in ("children", "marks", "axes"):
         for part in getattr(widget, attr, ()) or ():
@@ -334,7 +334,7 @@ def _descendants(widget):
                 yield from _descendants(part)
     scales = getattr(widget, "scales", None)
     parts = [*(scales.values() if isinstance(scales, dict) else ()), getattr(widget, "scale", None),
-             getattr(widget, "image", None)]
+             getattr(widget, "image", None), getattr(widget, "spare_image", None)]
     yield from (part for part in parts if isinstance(part, W.Widget))
 
 

@@ -22,7 +22,8 @@ def rgba_png(rgba: np.ndarray, smooth_to: int | None = None) -> bytes:
 
 def show_png(mark, png: bytes) -> None:
     """Show ``png`` in a bqplot Image ``mark``. The mark redraws when its image widget is replaced,
-    not when that widget's value changes: so a new widget goes in and the old one is closed."""
-    old = mark.image
-    mark.image = W.Image(value=png, format="png")
-    old.close()
+    not when that widget's value changes: so it swaps between two widgets (``mark.spare_image``),
+    which costs two small messages, not a new widget each time."""
+    spare = getattr(mark, "spare_image", None) or W.Image(format="png")
+    spare.value = png
+    mark.spare_image, mark.image = mark.image, spare

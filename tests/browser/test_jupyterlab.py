@@ -78,9 +78,10 @@ def test_deep_vs_fat_by_hand(page, lab):
         wait_until(view, "v.innerText.includes('η is now 0.01 for both nets')", timeout_s=10)
         view.locator("button:has-text('pause')").click()
         wait_until(view, "!v.querySelector('button.mod-primary').disabled")  # ▶ train is back
-        shown = view.inner_text()
+        maps = "[...v.querySelectorAll('svg image')].map(i => i.getAttribute('href')).join()"
+        shown = view.evaluate(f"v => {maps}")
         view.locator("button:has-text('step one epoch')").click()
-        wait_until(view, f"v.innerText !== {shown!r}")
+        wait_until(view, f"{maps} !== {shown!r}")  # both decision maps are redrawn
         assert "Traceback" not in view.inner_text()
 
 
