@@ -42,6 +42,9 @@ def test_gradient_descent_by_hand(page, lab):
         page.mouse.click(x, y)
         wait_until(view, "v.innerText.includes('1.00')")
         assert readouts()[-2:] == ["1.00", "0.75"], readouts()  # the start moved to the click
+        page.wait_for_timeout(500)  # the message above may have changed height: find the square again
+        contours = view.locator("svg.svg-figure image").first.bounding_box()
+        x, y = contours["x"] + contours["width"] * 0.75, contours["y"] + contours["height"] * 0.25
         page.mouse.move(x, y)
         page.mouse.down()
         page.mouse.move(x - contours["width"] * 0.25, y + contours["height"] * 0.25, steps=6)
