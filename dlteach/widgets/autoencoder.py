@@ -20,8 +20,8 @@ from matplotlib.collections import LineCollection
 from ..data import load_digits
 from ..models import ista
 from ..models.sparse_coding import dictionary_steps
-from .base import Explorer
-from .convolution import _count
+from .base import Explorer, plural
+
 from .grids import GridsView
 
 CODE_SIZES = (2, 4, 8, 16, 36, 64, 100)  # 36 atoms in the lesson; 64 = one per pixel; 100 overcomplete
@@ -227,13 +227,13 @@ class AutoencoderExplorer(Explorer):
         if self.learning_now and self.learning_now[0] == K:
             step = self.learning_now[1]
             if step <= LEARN_STEPS:
-                return (f"Learning a dictionary of {_count(K, 'atom')} from {N_LEARN} training digits (λ = "
+                return (f"Learning a dictionary of {plural(K, 'atom')} from {N_LEARN} training digits (λ = "
                         f"{LEARN_LAMBDA:g}): step {step} of {LEARN_STEPS}. Watch the reconstructions sharpen.")
             return f"Coding {N_CURVE} test digits at every λ, for the curve."
         if self.learning_now:
-            return (f"No dictionary of {_count(K, 'atom')} yet; the one of {self.learning_now[0]} atoms is being "
+            return (f"No dictionary of {plural(K, 'atom')} yet; the one of {self.learning_now[0]} atoms is being "
                     "learned: press ▶ learn atoms when it is done.")
-        return f"No dictionary of {_count(K, 'atom')} yet: press ▶ learn atoms (a second or so)."
+        return f"No dictionary of {plural(K, 'atom')} yet: press ▶ learn atoms (a second or so)."
 
     def _message(self, K, lam, X, learned, codes, n_active, error) -> str:
         n = len(X)
@@ -246,7 +246,7 @@ class AutoencoderExplorer(Explorer):
         parts = []
         dead = int((n_active == 0).sum())
         if dead:
-            parts.append(f"λ = {lam:g} switches off the whole code of {_count(dead, 'digit')} of {n}: "
+            parts.append(f"λ = {lam:g} switches off the whole code of {plural(dead, 'digit')} of {n}: "
                          "blank reconstructions. Lower λ and their atoms come back.")
         elif lam == 0:
             parts.append(f"λ = 0: no penalty, so ISTA is plain least squares and {np.mean(codes != 0):.0%} "
@@ -259,7 +259,7 @@ class AutoencoderExplorer(Explorer):
                          f"reconstruction error {error:.4f}. Raise λ: fewer atoms, a larger error; lower it: "
                          "the reverse.")
         if best > TOO_SMALL:
-            parts.append(f"With only {_count(K, 'atom')} the code is too small: even at λ = 0 the test error is "
+            parts.append(f"With only {plural(K, 'atom')} the code is too small: even at λ = 0 the test error is "
                          f"{best:.3f} (the mean image alone gives {self.mean_error:.3f}), so the reconstructions "
                          "are blurred templates, not these digits. Raise the code size.")
         return " ".join(parts)

@@ -18,8 +18,7 @@ from ..models.mlp import lecture_network
 from ..nn import Linear, Sigmoid
 from ..optim import SGD
 from ..viz.backprop import NetworkDiagram
-from .base import Explorer
-from .gradient_descent import plural
+from .base import Explorer, plural
 
 ETAS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 TOLERANCES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3)

@@ -106,7 +106,8 @@ class Explorer:
 
     def actions(self) -> dict[str, object]:
         """Buttons for slow work: label → ``fn(report)``; ``report(fraction, text)`` moves the progress
-        bar. A generator function yields between its steps, and then runs without blocking the kernel."""
+        bar, and ``fn`` calls ``update()`` when the picture should follow. A generator function yields
+        between its steps, and then runs without blocking the kernel."""
         return {}
 
     def live(self) -> W.DOMWidget | None:
@@ -150,7 +151,6 @@ class Explorer:
         note = self._note = W.HTML()
         progress = W.FloatProgress(min=0.0, max=1.0, layout=W.Layout(width="30%", visibility="hidden"))
         progress_text = W.Label()
-        guarded = self.guarded
 
         def changed(change, name):
             if not self._syncing:
@@ -159,11 +159,10 @@ class Explorer:
         controls = self.control_widgets
         for name, control in controls.items():
             control.value = self.state[name]  # a cell may have changed the state before the display
-            control.observe(guarded(lambda change, name=name: changed(change, name)), names="value")
+            control.observe(self.guarded(lambda change, name=name: changed(change, name)), names="value")
 
-        def report(fraction, text=""):
+        def report(fraction, text=""):  # the work itself updates the picture, as it goes
             progress.value, progress_text.value = fraction, text
-            self._refresh(self.message)
 
         buttons, actions = [], self.actions()
         pause = W.Button(description="pause", disabled=True, tooltip="stop after the current step")
@@ -183,14 +182,14 @@ class Explorer:
 
                 if inspect.isgeneratorfunction(fn):
                     self.paused, pause.disabled = False, False
-                    run_stepwise(fn(report), done, guarded, stop=lambda: self.paused)
+                    run_stepwise(fn(report), done, self.guarded, stop=lambda: self.paused)
                     return
                 try:
                     fn(report)
                 finally:
                     done()
 
-            button.on_click(guarded(clicked))
+            button.on_click(self.guarded(clicked))
             buttons.append(button)
         if any(inspect.isgeneratorfunction(fn) for fn in actions.values()):
             buttons.append(pause)
@@ -237,6 +236,11 @@ class Explorer:
         bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
         bundle["text/plain"] = f"<{type(self).__name__}: run the notebook in JupyterLab to use its controls>"
         return bundle
+
+
+def plural(n: int, word: str) -> str:
+    """``n word``, with an s unless n is 1: "1 step", "40 steps"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def check_value(name: str, value, control: W.ValueWidget, ranged: bool = True):

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..nn.functional import avg_pool2d, conv2d, l2_pool2d, max_pool2d
 from ..viz.grids import MINUS, AnnotatedGrid, number
-from .base import Explorer, check_value
+from .base import Explorer, check_value, plural
 from .grids import GridsView
 
 LECTURE_IMAGE = "100001\n010010\n001100\n100010\n010010\n001010"
@@ -48,7 +48,7 @@ def parse_grid(text: str, what: str, max_side: int) -> np.ndarray:
     lengths = [len(v) for v in values]
     if len(set(lengths)) > 1:
         r = next(i for i, n in enumerate(lengths) if n != lengths[0]) + 1
-        raise ValueError(f"Row {r} of the {what} has {_count(lengths[r - 1], 'number')} but row 1 has "
+        raise ValueError(f"Row {r} of the {what} has {plural(lengths[r - 1], 'number')} but row 1 has "
                          f"{lengths[0]}: every row needs the same length.")
     grid = np.array(values)
     if not np.isfinite(grid).all():
@@ -66,13 +66,9 @@ def _is_number(token: str) -> bool:
     return True
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("s" if n != 1 else "")
-
-
 def _edges(rows: int, cols: int) -> str:
     """e.g. "the last row and the last 2 columns"."""
-    parts = [f"the last {_count(n, noun)}".replace("last 1 ", "last ") for n, noun in ((rows, "row"), (cols, "column")) if n]
+    parts = [f"the last {plural(n, noun)}".replace("last 1 ", "last ") for n, noun in ((rows, "row"), (cols, "column")) if n]
     return " and ".join(parts)
 
 

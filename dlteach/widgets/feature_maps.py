@@ -20,8 +20,7 @@ from ..nn.functional import softmax
 from ..train import predict
 from ..viz.conv import layer_outputs
 from ..viz.unsupervised import grey_panel, tile
-from .base import Explorer
-from .gradient_descent import plural
+from .base import Explorer, plural
 from .grids import GridsView
 from .live import rgba_png, show_png
 

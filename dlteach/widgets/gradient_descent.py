@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from ..surfaces import METHODS, SURFACES, descend
 from ..viz.surfaces import draw_surface
-from .base import ControlError, Explorer, check_value
+from .base import ControlError, Explorer, check_value, plural
 from .live import show_png
 
 LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.45, 0.5, 0.52, 0.55,
@@ -26,10 +26,6 @@ LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.
 MOMENTA = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
 MAX_STEPS = 200
 GAP_FLOOR = 1e-12  # the log axis shows L − L* down to here
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 class GradientDescentExplorer(Explorer):

@@ -21,8 +21,7 @@ from ..nn import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import layer_gradient_norms
 from .backprop import decades
-from .base import Explorer
-from .gradient_descent import plural
+from .base import Explorer, plural
 
 COLOURS = {"sigmoid": "tab:blue", "tanh": "tab:orange", "relu": "tab:green"}
 RUN_COLOURS = ("tab:purple", "tab:red", "tab:brown", "tab:cyan")  # one per kept run: at most this many

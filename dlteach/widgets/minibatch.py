@@ -26,7 +26,7 @@ from ..optim import SGD
 from ..surfaces import Surface
 from ..train import TrainingDiverged, fit
 from ..viz.surfaces import draw_surface
-from .base import Explorer
+from .base import Explorer, plural
 from .gradient_descent import surface_png
 
 N = 200
@@ -237,7 +237,7 @@ class MiniBatchExplorer(Explorer):
 
     def _per_epoch(self, b) -> str:
         upe = math.ceil(self.n / b)
-        return f"⌈{self.n}/{b}⌉ = {upe} update{'s' if upe > 1 else ''} per epoch"
+        return f"⌈{self.n}/{b}⌉ = {plural(upe, 'update')} per epoch"
 
     def _rescale(self, runs, epochs):
         good = [r for r in runs.values() if not r.diverged]
@@ -271,7 +271,7 @@ class MiniBatchExplorer(Explorer):
         else:
             reach = (f"L ≤ {target:g} first after {k} updates = {k / chosen.updates_per_epoch:.1f} epochs "
                      f"= {1e3 * chosen.time[k]:.1f} ms")
-        text = f"{head}, {chosen.updates} in {epochs} epoch{'s' if epochs != 1 else ''}. {reach}."
+        text = f"{head}, {chosen.updates} in {plural(epochs, 'epoch')}. {reach}."
         if full is not None and b != self.n and not full.diverged:
             kf = full.reaching(target)
             text += (f" Batch GD (B = {self.n}): " + (f"after {kf} updates = {kf} epochs = {1e3 * full.time[kf]:.1f} ms."

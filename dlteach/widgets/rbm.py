@@ -14,9 +14,8 @@ from ..data import load_digits
 from ..models.rbm import RBM
 from ..optim import SGD
 from ..viz.unsupervised import grey_panel, tile
-from .base import Explorer
+from .base import Explorer, plural
 from .feature_maps import image_figure
-from .gradient_descent import plural
 from .grids import GridsView
 from .live import rgba_png, show_png
 

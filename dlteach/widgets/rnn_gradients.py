@@ -16,8 +16,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator
 
 from ..nn import RNN
 from ..optim import clip_grad_norm
-from .base import Explorer
-from .gradient_descent import plural
+from .base import Explorer, plural
 
 MAX_LENGTH = 200
 TINY, HUGE = 1e-99, 1e99  # the log axis shows values in this range (zero and overflow at its ends)
