@@ -585,11 +585,17 @@ def test_feature_map_explorer_shows_every_stage_with_its_colour_scale(feature_ma
     assert explorer.stage_titles == ["conv 1: 16 maps 8×8", "ReLU 1: 16 maps 8×8", "max pool 1: 16 maps 4×4",
                                      "conv 2: 32 maps 4×4", "ReLU 2: 32 maps 4×4", "max pool 2: 32 maps 2×2"]
     explorer.widget()
-    for figure, im in zip(explorer.live_maps, explorer.stage_images):
+    for panel, im, title in zip(explorer.live_maps.panels, explorer.stage_images, explorer.stage_titles):
         low, high = im.get_clim()  # one scale per stage, for every digit: ±(the largest |value| over them)
         assert low == -high and np.nanmax(np.abs(im.get_array())) <= high
-        assert figure.axes[0].scale.min == low and figure.axes[0].scale.max == high
-        assert bytes(figure.marks[0].image.value).startswith(b"\x89PNG")
+        assert panel["title"] == title and len(panel["pixels"]) == 4 * panel["rows"] * panel["cols"]
+        np.testing.assert_array_equal(  # the live picture has matplotlib's colours, pixel for pixel
+            np.frombuffer(panel["pixels"], np.uint8).reshape(panel["rows"], panel["cols"], 4),
+            np.rint(255 * im.to_rgba(im.get_array())).astype(np.uint8))
+        ticks = {float(label.replace("\u2212", "-")): at for at, label in panel["scale"]["ticks"]}
+        assert ticks[0.0] == 0.5 and len(ticks) >= 3  # the colour bar: 0 in the middle, +high at the top
+        for value, at in ticks.items():
+            assert at == pytest.approx((high - value) / (2 * high)) and abs(value) <= high
     # the true class is named over its bar, however small its probability
     label = int(explorer.labels[3])
     assert explorer.live_bar_labels.text[-1] == "true" and explorer.live_bar_labels.x[-1] == label

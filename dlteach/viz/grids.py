@@ -16,6 +16,13 @@ from matplotlib.patches import Rectangle
 MINUS = "\u2212"
 
 
+def hex_colours(rgba) -> list[str]:
+    """Colours (..., 3 or 4) of floats in [0, 1] as a flat list of the "#rrggbb" strings of the
+    live picture's cells (alpha dropped)."""
+    r, g, b = np.rint(255 * np.clip(np.asarray(rgba, dtype=np.float64)[..., :3], 0, 1)).astype(int).reshape(-1, 3).T
+    return ["#%06x" % v for v in (r << 16 | g << 8 | b).tolist()]
+
+
 def number(v: float) -> str:
     """A value as a teacher writes it: integers without decimals, a true minus sign."""
     text = f"{int(round(v))}" if float(v).is_integer() else f"{v:.3g}"
@@ -101,8 +108,7 @@ class AnnotatedGrid:
         if self.shape is None or not self.image.get_visible():
             return {"title": self.ax.get_title(), "rows": 0, "cols": 0, "colours": [], "texts": [], "faint": [],
                     "boxes": [], "clickable": clickable}
-        rgba = self.image.cmap(self.image.norm(self.image.get_array())).reshape(-1, 4)
-        colours = ["#%02x%02x%02x" % tuple(int(round(255 * v)) for v in c[:3]) for c in rgba]
+        colours = hex_colours(self.image.cmap(self.image.norm(self.image.get_array())))
         boxes = [{"row": box.get_y() + 0.5, "col": box.get_x() + 0.5, "height": box.get_height(),
                   "width": box.get_width(), "colour": mpl.colors.to_hex(box.get_edgecolor()),
                   "linewidth": box.get_linewidth(), "dash": box.get_linestyle() not in ("-", "solid")}

@@ -7,11 +7,10 @@ output o_t, with s_t = f(U x_t + W s_{t−1}) and o_t = V s_t; the same U, V, W 
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.colors import to_hex
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 
-from .grids import number
+from .grids import hex_colours, number
 
 _COLOURS = {"x": "#dbe9f6", "s": "#fde3c8", "o": "#d9f0d3"}
 _WEIGHT_COLOURS = {"U": "#1f77b4", "V": "#2ca02c", "W": "#d62728"}
@@ -104,7 +103,7 @@ class GateTrace:
         self.ax_cell.axhline(0, color="0.6", lw=0.8)
         self.ax_cell.set_xlabel("time step t")
         self.ax_cell.set_ylabel("value")
-        self.ax_cell.legend(loc="upper left", fontsize=8, ncol=2)
+        self.legend = self.ax_cell.legend(loc="upper left", fontsize=8, ncol=2)
         self.ax_cell.grid(alpha=0.3)
         self.max_steps = max_steps
         self.texts = [[] for _ in range(4)]  # what each row of the grid writes in its cells
@@ -138,7 +137,8 @@ class GateTrace:
         self.cell_line.set_label(cell_label)
         self.out_line.set_data(t, output)
         self.out_line.set_label(output_label)
-        self.ax_cell.legend(loc="upper left", fontsize=8, ncol=2)
+        for text, label in zip(self.legend.get_texts(), (cell_label, output_label)):
+            text.set_text(label)  # in place: a new legend costs more than the rest of the frame
         self.ax_cell.set_xlim(-0.5, steps - 0.5)
         low, high = min(cell.min(), output.min(), 0.0), max(cell.max(), output.max(), 0.0)
         pad = 0.15 * max(high - low, 1e-3)
@@ -151,7 +151,7 @@ class GateTrace:
         grid = self.image.get_array()
         rgba = self.image.cmap(self.image.norm(grid))
         steps = grid.shape[1]
-        return [{"title": title, "rows": 1, "cols": steps, "colours": [to_hex(c) for c in rgba[r]],
+        return [{"title": title, "rows": 1, "cols": steps, "colours": hex_colours(rgba[r]),
                  "texts": self.texts[r], "faint": [False] * steps,
                  "boxes": [], "clickable": clickable}
                 for r, title in enumerate(self.rows)]

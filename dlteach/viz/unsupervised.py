@@ -5,6 +5,8 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 
+from .grids import hex_colours
+
 
 def tile(images, ncols: int | None = None, shape=(8, 8), pad: int = 1, normalise: bool = False) -> np.ndarray:
     """Arrange images (N, H·W) or (N, H, W) in one mosaic array, ``ncols`` per row, separated by
@@ -64,8 +66,7 @@ def grey_panel(values, title: str = "", boxes=(), clickable: bool = False) -> di
     """Pixel values in [0, 1] as a panel of the live grid picture (``dlteach.widgets.grids``): white
     to black cells, no numbers; ``boxes`` are outlines, as ``AnnotatedGrid.panel`` gives them."""
     values = np.clip(np.asarray(values, dtype=np.float64), 0, 1)
-    levels = np.rint(255 * (1 - values)).astype(int).ravel()
     rows, cols = values.shape
-    return {"title": title, "rows": rows, "cols": cols, "colours": [f"#{v:02x}{v:02x}{v:02x}" for v in levels],
-            "texts": [""] * levels.size, "faint": [False] * levels.size, "boxes": list(boxes),
+    return {"title": title, "rows": rows, "cols": cols, "colours": hex_colours(np.repeat(1 - values[..., None], 3, -1)),
+            "texts": [""] * values.size, "faint": [False] * values.size, "boxes": list(boxes),
             "clickable": clickable}

@@ -20,6 +20,7 @@ from matplotlib.collections import LineCollection
 from ..data import load_digits
 from ..models import ista
 from ..models.sparse_coding import dictionary_steps
+from ..viz.grids import hex_colours
 from .base import Explorer, plural
 
 from .grids import GridsView
@@ -74,12 +75,6 @@ def code_rgb(code, scale: float) -> np.ndarray:
     grid = np.tile(PAD, (side * side, 1))
     grid[:len(code)] = rgb
     return grid.reshape(side, side, 3)
-
-
-def hex_colours(rgb) -> list[str]:
-    """RGB floats in [0, 1] as the "#rrggbb" strings of the live picture's cells."""
-    r, g, b = np.rint(np.asarray(rgb).reshape(-1, 3) * 255).astype(int).T
-    return ["#%06x" % v for v in (r << 16 | g << 8 | b).tolist()]
 
 
 class AutoencoderExplorer(Explorer):

@@ -294,8 +294,9 @@ class ConvolutionExplorer(Explorer):
     def layout(self, c):
         """Image and kernel editors side by side; a play button and single steps drive the window."""
         play = W.Play(value=c["position"].value, min=0, max=c["position"].max, interval=900, description="play")
-        W.jslink((play, "value"), (c["position"], "value"))
-        W.jslink((play, "max"), (c["position"], "max"))
+        # linked in the kernel, not the browser: a slider move then sends the kernel one message, not two
+        W.link((play, "value"), (c["position"], "value"))
+        W.link((play, "max"), (c["position"], "max"))
         back, forward = W.Button(description="◀ step"), W.Button(description="step ▶")
         back.on_click(lambda _: setattr(c["position"], "value", max(c["position"].value - 1, 0)))
         forward.on_click(lambda _: setattr(c["position"], "value", min(c["position"].value + 1, c["position"].max)))

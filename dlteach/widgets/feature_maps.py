@@ -19,10 +19,10 @@ from ..models import train_small_cnn
 from ..nn.functional import softmax
 from ..train import predict
 from ..viz.conv import layer_outputs
+from ..viz.grids import hex_colours, number
 from ..viz.unsupervised import grey_panel, tile
 from .base import Explorer, plural
-from .grids import GridsView
-from .live import rgba_png, show_png
+from .grids import GridsView, picture_panel
 
 MARGIN = 3  # pixels shown around the input field: where a shift moves the digit; also the largest shift
 FADE = 0.35  # ink outside the field is drawn this dark: the network does not see it
@@ -42,28 +42,10 @@ def shift_image(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
     return out
 
 
-def image_figure(title: str, limit: float | None = None, size: int = 230):
-    """A bqplot figure showing one PNG (``figure.marks[0].image``) over the unit square, with a
-    colour bar for colours from −limit to limit (MAPS) at its right when a limit is given."""
-    colourbar = limit is not None
-    right = 1.13 if colourbar else 1.0  # the colour bar lies over x in [1.05, 1.13]
-    x, y = bq.LinearScale(min=0, max=right), bq.LinearScale(min=0, max=1)
-    marks = [bq.Image(image=W.Image(format="png"), scales={"x": x, "y": y}, x=[0, 1], y=[0, 1])]
-    axes = []
-    if colourbar:
-        gradient = MAPS(np.linspace(1, 0, 64))[:, None]
-        marks.append(bq.Image(image=W.Image(value=rgba_png(gradient), format="png"), scales={"x": x, "y": y},
-                              x=[1.05, right], y=[0, 1]))
-        ticks = MaxNLocator(4, symmetric=True).tick_values(-limit, limit)  # round numbers, as matplotlib's bar
-        axes = [bq.Axis(scale=bq.LinearScale(min=-limit, max=limit), side="right", tick_format="~g",
-                        tick_values=ticks[np.abs(ticks) <= limit])]
-    width = round(size * right) + (45 if colourbar else 10)
-    figure = bq.Figure(marks=marks, axes=axes, title=title, animation_duration=0,
-                       layout=W.Layout(width=f"{width}px", height=f"{size + 35}px"),
-                       fig_margin={"top": 30, "bottom": 5, "left": 5, "right": 40 if colourbar else 5},
-                       title_style={"font-size": "13px"})
-    figure.add_class("dlteach-pixels")
-    return figure
+def colour_scale(limit: float) -> tuple[list[str], list[tuple[float, str]]]:
+    """The colour bar of a stage: MAPS from +limit (top) to −limit, with round ticks as matplotlib's."""
+    ticks = [v for v in MaxNLocator(4, symmetric=True).tick_values(-limit, limit) if abs(v) <= limit * (1 + 1e-9)]
+    return hex_colours(MAPS(np.linspace(1, 0, 32))), [((limit - v) / (2 * limit), number(v)) for v in ticks]
 
 
 class FeatureMapExplorer(Explorer):
@@ -248,7 +230,8 @@ class FeatureMapExplorer(Explorer):
     def live(self):
         self.live_input = GridsView(height=290)
         self.live_input.on_cell(lambda panel, row, col, drag: self.paint(row, col, drag))
-        self.live_maps = [image_figure(title, limit) for title, limit in zip(self.stage_titles, self.limits)]
+        self.live_maps = GridsView(height=230)
+        self.scales = [colour_scale(limit) for limit in self.limits]
         sx, sy = bq.OrdinalScale(domain=list(range(10))), bq.LinearScale(min=0, max=1.12)
         self.live_bars = bq.Bars(x=list(range(10)), y=np.zeros(10), scales={"x": sx, "y": sy}, colors=[PLAIN] * 10,
                                  padding=0.25)
@@ -260,15 +243,15 @@ class FeatureMapExplorer(Explorer):
                                        tick_values=np.linspace(0, 1, 6))],
                          layout=W.Layout(width="420px", height="330px"), title_style={"font-size": "13px"},
                          fig_margin={"top": 35, "bottom": 45, "left": 55, "right": 15})
-        rows = [W.HBox(self.live_maps[i:i + 3]) for i in range(0, len(self.live_maps), 3)]
-        return W.VBox([W.HBox([self.live_input, bars]), *rows])
+        return W.VBox([W.HBox([self.live_input, bars]), self.live_maps])
 
     def sync(self):
         box = {"row": MARGIN, "col": MARGIN, "height": self.size[0], "width": self.size[1], "colour": "#ff8c00",
                "linewidth": 3, "dash": False}
         self.live_input.panels = [grey_panel(self.input, self.input_title, [box], clickable=True)]
-        for figure, im in zip(self.live_maps, self.stage_images):
-            show_png(figure.marks[0], rgba_png(im.to_rgba(im.get_array())))
+        self.live_maps.panels = [
+            picture_panel(MAPS((im.get_array() + limit) / (2 * limit)), title, 200, scale)
+            for im, limit, title, scale in zip(self.stage_images, self.limits, self.stage_titles, self.scales)]
         with self.live_bars.hold_sync():
             self.live_bars.y, self.live_bars.colors = self.probs, self.bar_colours
         with self.live_bar_labels.hold_sync():

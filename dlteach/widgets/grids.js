@@ -1,6 +1,7 @@
 // Grids of numbers in coloured cells, drawn as SVG from what the kernel sends (dlteach.widgets.grids).
-// Each panel: {title, rows, cols, colours, texts, faint, boxes, clickable}; notes: blocks of
-// monospace text. A click (or a drag over cells, when painting) on a clickable panel sends
+// Each panel: {title, rows, cols, colours, texts, faint, boxes, clickable}, or a picture
+// {title, rows, cols, pixels (RGBA bytes, row by row), width (px), scale?: a colour bar
+// {colours (top to bottom), ticks: [[fraction from the top, label]]}}; notes: blocks of monospace text. A click (or a drag over cells, when painting) on a clickable panel sends
 // {event: "cell", panel, row, col, drag} to the kernel.
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -61,6 +62,38 @@ function drawPanel(model, panel, index, height, pointer) {
   return figure;
 }
 
+function drawPicture(panel) {
+  const figure = document.createElement("figure");
+  figure.className = "dlteach-grid-panel";
+  const caption = document.createElement("figcaption");
+  caption.textContent = panel.title;
+  const canvas = document.createElement("canvas");
+  canvas.width = panel.cols;
+  canvas.height = panel.rows;
+  const bytes = new Uint8ClampedArray(panel.pixels.buffer, panel.pixels.byteOffset, panel.pixels.byteLength);
+  canvas.getContext("2d").putImageData(new ImageData(bytes, panel.cols, panel.rows), 0, 0);
+  canvas.style.width = `${panel.width}px`;
+  canvas.style.imageRendering = "pixelated";
+  const row = document.createElement("div");
+  row.className = "dlteach-picture-row";
+  row.appendChild(canvas);
+  if (panel.scale) {
+    const bar = document.createElement("div");
+    bar.className = "dlteach-colour-bar";
+    bar.style.height = `${panel.width * panel.rows / panel.cols}px`;
+    bar.style.background = `linear-gradient(to bottom, ${panel.scale.colours.join(", ")})`;
+    for (const [at, label] of panel.scale.ticks) {
+      const tick = document.createElement("span");
+      tick.style.top = `${100 * at}%`;
+      tick.textContent = label;
+      bar.appendChild(tick);
+    }
+    row.appendChild(bar);
+  }
+  figure.append(caption, row);
+  return figure;
+}
+
 function render({ model, el }) {
   el.classList.add("dlteach-grids");
   // a drag goes on across redraws: the panels are rebuilt after every painted cell
@@ -70,7 +103,8 @@ function render({ model, el }) {
   const draw = () => {
     const panels = document.createElement("div");
     panels.className = "dlteach-grid-row";
-    model.get("panels").forEach((panel, i) => panels.appendChild(drawPanel(model, panel, i, model.get("height"), pointer)));
+    model.get("panels").forEach((panel, i) => panels.appendChild(
+      panel.pixels ? drawPicture(panel) : drawPanel(model, panel, i, model.get("height"), pointer)));
     const notes = document.createElement("div");
     notes.className = "dlteach-grid-row";
     for (const note of model.get("notes")) {

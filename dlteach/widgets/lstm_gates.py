@@ -179,8 +179,8 @@ class LSTMGateExplorer(Explorer):
             low, high = min(low, values.min() - 0.3), max(high, values.max() + 0.3)
             ax.set_ylim(low, high + 0.25 * (high - low))  # headroom for the legend
             ax.set_xlim(-0.5, len(values) - 0.1)  # room for the symbols' labels
-            ax.legend(loc="upper left", fontsize=8, ncol=2, title="faint: mean cell when storing A…D",
-                      title_fontsize=8)
+        self.trace_plot.legend.set_title("faint: mean cell when storing A…D" if unit is not None else "",
+                                         prop={"size": 8})
 
     # -- a trained LSTM -----------------------------------------------------------
     def training(self, report=lambda fraction, text="": None):
@@ -274,7 +274,8 @@ class LSTMGateExplorer(Explorer):
                                    stroke_width=1.5)
         self.live_mean_labels = bq.Label(x=[], y=[], text=list(SYMBOLS), colors=list(SYMBOL_COLOURS), x_offset=4,
                                          scales=scales, default_size=12, align="start")
-        self.live_zero = bq.Lines(x=[], y=[0.0, 0.0], scales=scales, colors=["#999999"], stroke_width=1)
+        self.live_zero = bq.Lines(x=[0.0, 1.0], y=[0.0, 0.0], scales={"x": bq.LinearScale(min=0, max=1), "y": self.cy},
+                                  colors=["#999999"], stroke_width=1)  # across the plot, whatever its x range
         self.live_cell = bq.Lines(x=[], y=[], scales=scales, colors=["#d95f02"], stroke_width=2.5, marker="circle",
                                   marker_size=24, labels=["cell c_t"], display_legend=True)
         self.live_output = bq.Lines(x=[], y=[], scales=scales, colors=["#1b9e77"], stroke_width=2,
@@ -300,7 +301,6 @@ class LSTMGateExplorer(Explorer):
         y0, y1 = plot.ax_cell.get_ylim()
         with self.cx.hold_sync(), self.cy.hold_sync():
             self.cx.min, self.cx.max, self.cy.min, self.cy.max = x0, x1, y0, y1
-        self.live_zero.x = [x0, x1]
         for mark, line in ((self.live_cell, plot.cell_line), (self.live_output, plot.out_line)):
             with mark.hold_sync():
                 mark.x, mark.y = line.get_xdata(), line.get_ydata()

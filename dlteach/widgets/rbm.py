@@ -15,9 +15,7 @@ from ..models.rbm import RBM
 from ..optim import SGD
 from ..viz.unsupervised import grey_panel, tile
 from .base import Explorer, plural
-from .feature_maps import image_figure
-from .grids import GridsView
-from .live import rgba_png, show_png
+from .grids import GridsView, picture_panel
 
 TRAINING = ("k", "lr", "momentum", "n_hidden", "epochs", "persistent")
 MAX_FILTERS, N_RECON, N_CHAINS = 36, 12, 16
@@ -233,7 +231,7 @@ class RBMExplorer(Explorer):
         """Training settings, then the chain: a play button and single steps move along it."""
         steps = c["sample_steps"]
         play = W.Play(value=steps.value, min=0, max=MAX_STEPS, interval=400, description="play")
-        W.jslink((play, "value"), (steps, "value"))
+        W.link((play, "value"), (steps, "value"))  # in the kernel: one message per slider move, not two
         back, forward = W.Button(description="◀ step"), W.Button(description="step ▶")
         back.on_click(lambda _: setattr(steps, "value", max(steps.value - 1, 0)))
         forward.on_click(lambda _: setattr(steps, "value", min(steps.value + 1, MAX_STEPS)))
@@ -255,38 +253,32 @@ class RBMExplorer(Explorer):
                           label_offset="48px")],
             layout=W.Layout(width="330px", height="230px"),
             fig_margin={"top": 45, "bottom": 40, "left": 68, "right": 15})
-        self.live_images = {name: image_figure(title, size=size) for name, title, size in (
-            ("filters", "", 210), ("recon", "test digits → their mean-field reconstructions", 210),
-            ("samples", "", 210))}
-        self.live_images["recon"].layout.width = "340px"
+        self.live_model = GridsView(height=210)
         self.model_fresh = self.chain_fresh = True
-        return W.VBox([W.HBox([self.live_chain, self.live_curve_figure]),
-                       W.HBox(list(self.live_images.values()))])
+        # the chain (sampling) above, the model (filters, reconstructions, learning curve) below
+        return W.VBox([self.live_chain, W.HBox([self.live_model, self.live_curve_figure])])
 
     def sync(self):
         if self.chain_fresh:
-            self.live_chain.panels = [grey_panel(self.corrupted.reshape(8, 8), self.titles["digit"], clickable=True),
-                                      grey_panel(self.repair, self.titles["repair"]),
-                                      grey_panel(self.sampled, self.titles["sampled"])]
             steps = self.chain_at
-            self._send("samples", self.im_samples, f"random starts, {plural(steps, 'step')}" if steps else
-                       "random starts")
+            self.live_chain.panels = [
+                grey_panel(self.corrupted.reshape(8, 8), self.titles["digit"], clickable=True),
+                grey_panel(self.repair, self.titles["repair"]), grey_panel(self.sampled, self.titles["sampled"]),
+                _picture(self.im_samples, f"random starts, {plural(steps, 'step')}" if steps else "random starts")]
             self.chain_fresh = False
         if self.model_fresh:
-            self._send("filters", self.im_filters, self.ax_filters.get_title().replace("\n", ", "))
-            self._send("recon", self.im_recon, self.ax_recon.get_title())
+            self.live_model.panels = [_picture(self.im_filters, self.ax_filters.get_title().replace("\n", ", ")),
+                                      _picture(self.im_recon, self.ax_recon.get_title(), 320)]
             with self.live_curve.hold_sync():
                 self.live_curve.x, self.live_curve.y = np.arange(1, len(self.errors) + 1), np.asarray(self.errors)
             self.live_curve_figure.title = self.curve_title.replace("\n", ", ")
             self.model_fresh = False
 
-    def _send(self, name, im, title):
-        figure, colours = self.live_images[name], im.get_array()
-        h, w = colours.shape
-        with figure.marks[0].hold_sync():  # the picture keeps its proportions, at the top left
-            figure.marks[0].x, figure.marks[0].y = [0, w / max(h, w)], [1 - h / max(h, w), 1]
-        show_png(figure.marks[0], rgba_png(im.to_rgba(colours)))
-        figure.title = title
+
+def _picture(im, title, size=150):
+    """``im``'s picture as a panel of the live view, ``size`` pixels on its longer side."""
+    h, w = im.get_array().shape
+    return picture_panel(im.to_rgba(im.get_array()), title, round(size * w / max(h, w)))
 
 
 def _set_extent(*images):

@@ -13,7 +13,8 @@ LESSON, MARKER = "08_cnn_and_lenet5.ipynb", "text=Paint on the input with the mo
 CAPTION = "v.querySelector('.dlteach-grids figcaption').textContent"
 INKED = ("[...v.querySelectorAll('.dlteach-grids svg rect[data-row]')]"
          ".filter(r => r.getAttribute('fill') === '#000000').length")
-MAPS = "[...v.querySelectorAll('.dlteach-pixels image')].map(i => i.getAttribute('href')).join()"
+MAPS = "[...v.querySelectorAll('.dlteach-grids canvas')].map(c => c.toDataURL()).join()"
+STAGES = "[...v.querySelectorAll('.dlteach-grids')[1].querySelectorAll('figcaption')].map(c => c.textContent)"
 
 
 def cell(view, row, col):
@@ -27,8 +28,9 @@ def cell(view, row, col):
 def test_shift_and_paint_the_digit(page, lab):
     with explorer_in(page, lab, LESSON, MARKER) as view:
         wait_until(view, f"{CAPTION} === 'test digit 0 (a 0), shifted (+0, +0)'")
-        assert view.locator(".dlteach-pixels").count() == 6          # every stage, not two of six
-        titles = view.locator(".dlteach-pixels .mainheading").all_text_contents()
+        assert view.locator(".dlteach-grids canvas").count() == 6      # every stage, not two of six
+        assert view.locator(".dlteach-colour-bar").count() == 6        # each on its own colour scale
+        titles = view.evaluate(f"v => {STAGES}")
         assert titles[0] == "conv 1: 16 maps 8×8" and titles[-1] == "max pool 2: 32 maps 2×2", titles
         assert "true" in view.locator(".bqplot .label").all_text_contents()  # the true class is named over its bar
         maps = view.evaluate(f"v => {MAPS}")
