@@ -246,6 +246,18 @@ def test_lesson_13_exercise_keys_are_the_libraries_answers():
     assert not check("13.2", lambda x, t: np.maximum(x - t, 0))
     Phi, I = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([2.0, 0.0, 1.0])
     assert check("13.3", ista(I, Phi, 0.5, n_iter=1))
+    assert check("13.3", [0.833, 0.167])  # rounded to 3 decimals, as the question asks
+    lam_max = np.abs(Phi.T @ I).max()  # 13.4: the smallest λ whose sparse code is exactly zero
+    assert check("13.4", lam_max)
+    assert np.all(ista(I, Phi, lam_max) == 0) and np.any(ista(I, Phi, lam_max - 0.01, n_iter=5000) != 0)
+    X = load_digits().X_train  # 13.5: PCA's training error with 10 components bounds any linear autoencoder
+    mean = X.mean(axis=0)
+    V = np.linalg.svd(X - mean, full_matrices=False)[2][:10]
+    bound = np.mean(((X - mean) @ V.T @ V + mean - X) ** 2)
+    assert check("13.5", bound) and check("13.5", round(bound, 4))
+    linear = Autoencoder(64, 10, tied=True, code="linear", output="linear", seed=0)
+    linear.fit(X, epochs=50, lr=0.1, momentum=0.9, progress=False)
+    assert bound < linear.reconstruction_error(X) < 1.05 * bound
 
 
 def test_dictionary_steps_are_learn_dictionary_one_at_a_time():

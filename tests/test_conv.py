@@ -542,6 +542,26 @@ def test_lesson_8_exercise_keys_are_the_libraries_answers():
     assert row["output_shape"] == (96, 55, 55)
     assert check("08.3", [row["params"], row["connections"]])
     assert not check("08.3", [34_848, 105_415_200])  # forgetting the biases is wrong
+    assert check("08.3", [34_944, 1]).score == 0.5     # the parameters right, the connections wrong: half
+    model = lenet5(seed=0)
+
+    def field(n):  # the width of the input patch that reaches one unit after LeNet-5's first n layers
+        x = np.zeros((1, 1, 32, 32))
+        for layer in model.layers[:n]:
+            x = layer.forward(x)
+        delta = np.zeros_like(x)
+        delta[0, -1, x.shape[-1] // 2, x.shape[-1] // 2] = 1.0  # the last map of C3 sees all six S2 maps
+        for layer in reversed(model.layers[:n]):
+            delta = layer.backward(delta)
+        rows, cols = np.nonzero(delta[0, 0])
+        assert rows.max() - rows.min() == cols.max() - cols.min()
+        return int(rows.max() - rows.min() + 1)
+
+    assert check("08.4", [field(n) for n in (1, 3, 5, 7)])  # C1, S2, C3, S4
+    assert check("08.4", [5, 6, 10, 16]).score == 0.75      # 5 + 5 for C3 forgets the subsampling
+    a = np.array([0, 0, 60, 100, 60, 0, 0, 0.0])
+    assert check("08.5", a[3] / (2 + 1e-4 * np.sum(a[1:6] ** 2)) ** 0.75)
+    assert check("08.5", 37.3) and not check("08.5", 100 / 3 ** 0.75)
 
 
 def test_shift_image_moves_and_fills_with_zeros():

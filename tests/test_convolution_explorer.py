@@ -245,8 +245,9 @@ def test_lesson_parameter_counts():
 def test_exercise_keys():
     assert check("07.1", [3, 3])
     assert not check("07.1", [4, 4])
-    assert check("07.2", 16 * 6 * 5 * 5 + 16)
-    assert not check("07.2", 16 * 5 * 5 + 16)
+    assert check("07.2", [Conv2d(6, 16, 5, seed=0).num_parameters(), Linear(6 * 14 * 14, 16 * 10 * 10, seed=0).num_parameters()])
+    assert check("07.2", [16 * 6 * 5 * 5 + 16, 6 * 14 * 14 * 16 * 10 * 10 + 16 * 10 * 10])
+    assert not check("07.2", [16 * 5 * 5 + 16, 1883200])  # a kernel sees all 6 channels
 
     def max_pool(x, size):
         h, w = x.shape[0] // size, x.shape[1] // size
@@ -254,6 +255,12 @@ def test_exercise_keys():
 
     assert check("07.3", max_pool)
     assert not check("07.3", lambda x, size: x[::size, ::size])
+
+    from dlteach.widgets.feature_maps import shift_image
+    from dlteach.nn.functional import conv2d, max_pool2d
+    shifted = shift_image(IMAGE[None], 0, 1)
+    assert check("07.4", max_pool2d(conv2d(shifted[None], KERNEL_1[None, None]), 2)[0, 0])
+    assert not check("07.4", [[3, 0], [3, 1]])  # the unshifted map
 
 
 def test_text_boxes_always_show_the_image_and_kernel_in_use():

@@ -468,6 +468,7 @@ def test_lesson_12_exercise_keys_are_the_libraries_answers():
     tiny.params["hidden_bias"][...] = [0.5, -1.0]
     assert check("12.1", tiny.energy([1, 0, 1], [1, 1]))
     assert check("12.2", tiny.forward(np.array([[0.0, 1.0, 1.0]]))[0, 1])
+    assert check("12.2", 0.881) and not check("12.2", 0.88)  # 3 decimals, as the question asks
 
     def visible_bias(X):
         rbm = RBM(X.shape[1], 1, seed=0)
@@ -476,6 +477,18 @@ def test_lesson_12_exercise_keys_are_the_libraries_answers():
 
     assert check("12.3", visible_bias)
     assert not check("12.3", lambda X: X.mean(axis=0))
+
+    from dlteach.nn.functional import sigmoid
+
+    quake = sigmoid(-10.0)  # 12.4: explaining away in the lecture's earthquake / truck / house-jumps net
+    joint = {q: (quake if q else 1 - quake) * sigmoid(-20.0 + 20.0 * q + 20.0) for q in (0, 1)}
+    assert check("12.4", joint[1] / (joint[0] + joint[1])) and check("12.4", 9.08e-5)
+
+    v0, v1 = np.array([[1.0, 0.0, 1.0]]), np.array([[1.0, 1.0, 0.0]])  # 12.5: one CD-1 estimate
+    estimate = v0.T @ tiny.forward(v0) - v1.T @ tiny.forward(v1)
+    # the positive phases of the exact gradient for data v0 and for data v1; their model terms cancel
+    assert np.allclose(tiny.exact_gradient(v0)["W"] - tiny.exact_gradient(v1)["W"], estimate)
+    assert check("12.5", estimate) and check("12.5", estimate.round(3)) and not check("12.5", estimate.round(2))
 
 
 def test_fit_epoch_by_epoch_keeps_the_momentum_of_its_optimizer():

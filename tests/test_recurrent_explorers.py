@@ -16,7 +16,7 @@ from dlteach.models import LECTURE_EXAMPLE, SequenceClassifier  # noqa: E402
 from dlteach.nn import SoftmaxCrossEntropy  # noqa: E402
 from dlteach.optim import AdaGrad  # noqa: E402
 from dlteach.train import accuracy, fit  # noqa: E402
-from dlteach.viz.recurrent import GateTrace, draw_unfolded_rnn  # noqa: E402
+from dlteach.viz.recurrent import GateTrace, draw_encoder_decoder, draw_unfolded_rnn  # noqa: E402
 from dlteach.widgets.base import ControlError, _descendants  # noqa: E402
 from dlteach.widgets.lstm_gates import SIGNALS, SOURCES, LSTMGateExplorer  # noqa: E402
 from dlteach.widgets.rnn_gradients import RNNGradientExplorer  # noqa: E402
@@ -359,6 +359,17 @@ def test_unfolded_rnn_diagram_labels_the_shared_weights():
     plt.close(fig)
 
 
+def test_encoder_decoder_diagram_feeds_each_word_back():
+    fig, ax = plt.subplots()
+    draw_encoder_decoder(ax, ("the", "cat"), ("le", "chat"))
+    labels = [t.get_text() for t in ax.texts]
+    assert "⟨go⟩" in labels and "⟨end⟩" in labels and "$c$" in labels
+    assert {"the", "cat", "le", "chat"} <= set(labels)
+    with pytest.raises(ValueError, match="1 to 6 words"):
+        draw_encoder_decoder(ax, (), ("x",))
+    plt.close(fig)
+
+
 def test_gate_trace_rejects_traces_of_different_lengths():
     fig = plt.figure()
     trace = GateTrace(fig)
@@ -381,13 +392,32 @@ def test_exercise_keys_accept_the_answers_the_library_computes():
     from dlteach.optim import clip_grad_norm
 
     assert check("10.1", RNN(3, 5).num_parameters())
-    assert check("10.2", 0.9**50) and not check("10.2", 0.9**49)
+    assert check("10.2", 0.9**50) and check("10.2", 0.00515) and not check("10.2", 0.9**49)
     layer = Linear(1, 2, bias=False)
     layer.grads["weight"] = np.array([[30.0], [40.0]])
     clip_grad_norm(layer, 5.0)
     assert check("10.3", layer.grads["weight"].ravel()) and not check("10.3", [30, 40])
+    W = np.array([[0.6, 5.0], [0.0, 0.6]])
+    assert check("10.4", np.linalg.norm(np.linalg.matrix_power(W.T, 3) @ [1.0, 0.0])) and not check("10.4", 0.6**3)
+    one = RNN(1, 1)  # 10.5: the library's BPTT for s_t = tanh(0.8 s_(t−1) + x_t), x = (1, 0, 0), L = s_3
+    for key, value in {"weight_ih": 1.0, "weight_hh": 0.8, "bias_ih": 0.0, "bias_hh": 0.0}.items():
+        one.params[key][...] = value
+    s, _ = one.forward(np.array([1.0, 0.0, 0.0]).reshape(3, 1, 1))
+    one.backward(np.concatenate([np.zeros((2, 1, 1)), np.ones((1, 1, 1))]))
+    assert check("10.5", one.grads["weight_hh"].item()) and check("10.5", 0.810) and not check("10.5", 0.8324)
     trace = memory_cell_trace([2, 0, 5, 0, 0], [1, 0, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 0, 1, 0])
     assert check("11.1", trace.output[3]) and not check("11.1", 5)
     leaky = memory_cell_trace([1] + [0] * 40, [1] + [0] * 40, [0] + [0.95] * 40, [0] * 40 + [1])
     assert check("11.2", leaky.output[-1])
-    assert check("11.3", LSTM(6, 16).num_parameters()) and not check("11.3", RNN(6, 16).num_parameters())
+    assert check("11.2", 0.129) and not check("11.2", 0.13)  # 3 significant figures, as the question asks
+    assert check("11.3", LSTM(10, 32).num_parameters()) and not check("11.3", RNN(10, 32).num_parameters())
+    from dlteach.nn import LSTMCell
+
+    cell = LSTMCell(1, 1)  # exercises 11.4 and 11.5: pre-activations z_i, z_f, z_g, z_o = 0, 1, 2, 3; c_(t−1) = 0.5
+    for p in cell.params.values():
+        p[...] = 0.0
+    cell.params["weight_ih"][:, 0] = [0.0, 1.0, 2.0, 3.0]
+    h, _ = cell.forward(np.ones((1, 1)), (np.zeros((1, 1)), np.full((1, 1), 0.5)))
+    cell.backward(np.ones((1, 1)))
+    assert check("11.4", h[0, 0]) and check("11.4", 0.657) and not check("11.4", 0.66)
+    assert check("11.5", cell.grad_state_in[1][0, 0]) and check("11.5", 0.365)

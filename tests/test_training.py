@@ -585,16 +585,27 @@ def test_layer_gradient_norms_vanish_for_sigmoid_not_for_he_relu():
 def test_exercise_answers_of_lessons_4_and_9():
     from dlteach.exercises import check
     from dlteach.models import lecture_network
+    from dlteach.models.mlp import LECTURE_WEIGHTS
+    from dlteach.nn.functional import sigmoid
     from dlteach.optim import StepLR
     from dlteach.widgets.backprop import backprop_trace
 
-    assert check("04.1", 2 * (3 * 2 + 1) * 3) and not check("04.1", 21)
+    x = 2.0  # z = y₁y₂, y₁ = 3x + 1, y₂ = x²: both paths, not only the one through y₁
+    assert check("04.1", x**2 * 3 + (3 * x + 1) * 2 * x) and not check("04.1", x**2 * 3)
     trace = backprop_trace(lecture_network(), (0.0, 0.0), np.array([1.0, 0.0]))
-    y = trace["a"][-1]
-    assert check("04.2", ((y - [1, 0]) * y * (1 - y)).tolist()) and check("04.2", trace["delta"][-1].tolist())
+    y, a2 = trace["a"][-1], trace["a"][2]
+    delta3 = (y - [1, 0]) * y * (1 - y)
+    assert check("04.2", delta3.tolist()) and check("04.2", trace["delta"][-1].tolist())
     assert not check("04.2", (y - [1, 0]).tolist())  # forgot σ′
-    assert check("04.3", (2.1**3 - 1.9**3) / 0.2) and not check("04.3", 12.0)
-    from dlteach.nn import Dropout
+    W3 = np.array(LECTURE_WEIGHTS[2][0])
+    assert check("04.3", ((W3.T @ delta3) * a2 * (1 - a2)).tolist()) and check("04.3", trace["delta"][1].tolist())
+    assert not check("04.3", (W3.T @ delta3).tolist())  # forgot σ′(z²)
+    assert check("04.4", (2.5**3 - 1.5**3) / 1.0) and not check("04.4", 12.0)
+    z = 0.5 * 1.0 - 1.0  # the one neuron of the computational graph: x = 1, w = 0.5, b = −1, t = 1
+    delta = (sigmoid(z) - 1.0) * sigmoid(z) * (1 - sigmoid(z))
+    w, b = 0.5 - delta * 1.0, -1.0 - delta
+    assert check("04.5", 0.5 * (sigmoid(w * 1.0 + b) - 1.0) ** 2) and not check("04.5", 0.5 * (sigmoid(z) - 1.0) ** 2)
+    from dlteach.nn import Dropout, Linear
     assert check("09.1", float(Dropout(0.2, seed=0).forward(np.ones((1, 100))).max()))
     opt = SGD(MLP([2, 2]), lr=0.8)
     sched = StepLR(opt, step_size=3, gamma=0.5)
@@ -602,6 +613,13 @@ def test_exercise_answers_of_lessons_4_and_9():
         sched.step()
     assert check("09.2", opt.lr) and not check("09.2", 0.1)
     assert check("09.3", [4, 16]) and not check("09.3", [16, 16])
+    weight = Linear(1, 1, bias=False)  # 09.5: weight decay alone shrinks w by (1 − ηλ) per step
+    weight.params["weight"][...] = 2.0
+    opt = SGD(weight, lr=0.5, weight_decay=0.1)
+    for _ in range(10):
+        weight.grads["weight"] = np.zeros((1, 1))
+        opt.step()
+    assert check("09.5", weight.params["weight"].item()) and check("09.5", 1.20) and not check("09.5", 2 * 0.95)
 
 
 def test_draw_graph_and_network_diagram():

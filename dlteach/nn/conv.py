@@ -216,6 +216,10 @@ class LocalContrastNorm(Module):
     coefficients". Divisive step: y = v / √(c² + σ²), σ² the same local mean of v².
     (c smooths Jarrett's max(c, σ), so flat regions are not blown up.) Near the border
     the window is renormalised to the pixels that exist. No parameters.
+
+    Not AlexNet's local response normalisation (Krizhevsky et al. 2012), which works across
+    channels at one pixel: b_i = a_i / (k + α Σ_j a_j²)^β over the n channels next to i,
+    with no mean subtracted and no spatial window.
     """
 
     def __init__(self, kernel_size: int = 5, sigma: float = 1.0, c: float = 0.1):

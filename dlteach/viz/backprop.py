@@ -8,30 +8,46 @@ from matplotlib.patches import Circle
 POSITIVE, NEGATIVE = "tab:blue", "tab:red"
 
 
-def draw_graph(ax, nodes: dict, edges: list, title: str = "") -> None:
+def draw_graph(ax, nodes: dict, edges: list, title: str = "", backward_colour: str = "tab:red") -> None:
     """A computational graph: ``nodes`` maps a name to ``(x, y, label)``; each edge is
-    ``(source, target, forward_text, backward_text)``, the forward value written above the
-    arrow (black) and the gradient flowing back below it (red)."""
-    boxes = {name: ax.text(x, y, label, ha="center", va="center", fontsize=12, zorder=3,
-                           bbox=dict(boxstyle="round,pad=0.4", fc="#eef3fb", ec="#34558b"))
-             for name, (x, y, label) in nodes.items()}
-    for source, target, forward, backward in edges:
-        (x0, y0, _), (x1, y1, _) = nodes[source], nodes[target]
-        ax.annotate("", (x1, y1), (x0, y0), zorder=4,  # drawn after the boxes, clipped to them
-                    arrowprops=dict(arrowstyle="-|>", color="0.3", lw=1.3, shrinkA=2, shrinkB=2,
-                                    patchA=boxes[source].get_bbox_patch(), patchB=boxes[target].get_bbox_patch()))
-        mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-        if abs(x1 - x0) >= abs(y1 - y0):  # mostly horizontal: forward above, backward below
-            spots = [(mx, my + 0.12, "center", "bottom"), (mx, my - 0.12, "center", "top")]
-        else:  # mostly vertical: forward to the right, backward to the left
-            spots = [(mx + 0.1, my, "left", "center"), (mx - 0.1, my, "right", "center")]
-        for text, (tx, ty, ha, va), colour in zip((forward, backward), spots, ("black", "tab:red")):
-            if text:
-                ax.text(tx, ty, text, ha=ha, va=va, fontsize=9, color=colour)
+    ``(source, target, forward_text, backward_text)``. The forward text (black) is written on one
+    side of the arrow, above it or to its right, and the backward text (red, the gradient flowing
+    back) on the other side. Both sit at the middle of the part of the arrow between the two
+    boxes, so they never cover a box when the boxes leave room for them."""
     xs = [x for x, _, _ in nodes.values()]
     ys = [y for _, y, _ in nodes.values()]
     ax.set(xlim=(min(xs) - 0.6, max(xs) + 0.6), ylim=(min(ys) - 0.7, max(ys) + 0.7), title=title)
     ax.axis("off")
+    boxes = {name: ax.text(x, y, label, ha="center", va="center", fontsize=12, zorder=3,
+                           bbox=dict(boxstyle="round,pad=0.4", fc="#eef3fb", ec="#34558b"))
+             for name, (x, y, label) in nodes.items()}
+    ax.figure.draw_without_rendering()  # sizes the boxes, in display units
+    extent = {name: box.get_bbox_patch().get_window_extent() for name, box in boxes.items()}
+    to_data = ax.transData.inverted()
+    for source, target, forward, backward in edges:
+        ax.annotate("", nodes[target][:2], nodes[source][:2], zorder=4,
+                    arrowprops=dict(arrowstyle="-|>", color="0.3", lw=1.3, shrinkA=2, shrinkB=2,
+                                    patchA=boxes[source].get_bbox_patch(), patchB=boxes[target].get_bbox_patch()))
+        a, b = (ax.transData.transform(nodes[n][:2]) for n in (source, target))
+        d = b - a
+        leave = _exit(extent[source], a, d)  # where the arrow leaves the source box, 0..1 along a → b
+        enter = 1 - _exit(extent[target], b, -d)
+        middle = to_data.transform(a + (leave + max(enter, leave)) / 2 * d)
+        normal = np.array([-d[1], d[0]]) / np.hypot(*d)
+        if (abs(d[0]) >= abs(d[1]) and normal[1] < 0) or (abs(d[0]) < abs(d[1]) and normal[0] < 0):
+            normal = -normal  # forward text above a mostly horizontal arrow, right of a mostly vertical one
+        for text, side, colour in ((forward, normal, "black"), (backward, -normal, backward_colour)):
+            if text:
+                ax.annotate(text, middle, xytext=5 * side, textcoords="offset points", fontsize=9, color=colour,
+                            zorder=5, ha="left" if side[0] > 0.3 else "right" if side[0] < -0.3 else "center",
+                            va="bottom" if side[1] > 0.3 else "top" if side[1] < -0.3 else "center")
+
+
+def _exit(box, start, direction) -> float:
+    """How far along ``direction`` (as a fraction of it) a ray from ``start`` leaves ``box``."""
+    steps = [((high if d > 0 else low) - p) / d
+             for p, d, low, high in zip(start, direction, (box.x0, box.y0), (box.x1, box.y1)) if d]
+    return float(np.clip(min(steps), 0, 1)) if steps else 0.0
 
 
 class NetworkDiagram:

@@ -29,12 +29,14 @@ def layer_outputs(model: Sequential, image: np.ndarray) -> list[tuple[str, np.nd
     return outputs
 
 
-def plot_feature_maps(model: Sequential, image: np.ndarray, title: str = "", per_row: int = 16):
+def plot_feature_maps(model: Sequential, image: np.ndarray, title: str = "", per_row: int = 16,
+                      colorbar: bool = False):
     """One row per stage, top to bottom: the input, then every layer's maps side by side
     (at most ``per_row`` maps per line).
 
     Each row has its own colour scale, symmetric around zero (red positive, blue negative),
-    so a ReLU's zeros are white and a map that is all zero is visibly empty.
+    so a ReLU's zeros are white and a map that is all zero is visibly empty. With ``colorbar``
+    each row gets a colour bar at its right that says what its colours are worth.
     """
     stages = [(name, a) for name, a in layer_outputs(model, image) if a.ndim == 3]
     mosaics = []
@@ -43,28 +45,44 @@ def plot_feature_maps(model: Sequential, image: np.ndarray, title: str = "", per
         mosaics.append((f"{name}: {c} map{'s' if c > 1 else ''} of {h}×{w}", maps, tile(maps, min(c, per_row), (h, w))))
     widths = [m.shape[1] for _, _, m in mosaics]
     heights = [m.shape[0] * max(widths) / m.shape[1] if i else m.shape[0] * 2 for i, (_, _, m) in enumerate(mosaics)]
-    fig, axes = plt.subplots(len(stages), 1, figsize=(9, 0.09 * sum(heights) + 0.45 * len(stages)),
+    fig, axes = plt.subplots(len(stages), 1, figsize=(9.6 if colorbar else 9, 0.09 * sum(heights) + 0.45 * len(stages)),
                              gridspec_kw={"height_ratios": heights})
     for i, (ax, (label, maps, mosaic)) in enumerate(zip(axes, mosaics)):
         if i == 0:
-            ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=max(float(maps.max()), 1e-12), interpolation="nearest")
+            im = ax.imshow(mosaic, cmap="gray_r", vmin=0, vmax=max(float(maps.max()), 1e-12), interpolation="nearest")
         else:
             scale = max(float(np.abs(maps).max()), 1e-12)
-            ax.imshow(mosaic, cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest")
+            im = ax.imshow(mosaic, cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest")
         ax.set_title(label, fontsize=10, loc="left")
         ax.axis("off")
+        if colorbar:
+            bar = fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, aspect=8, panchor=False)
+            bar.ax.tick_params(labelsize=8)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def plot_filters(ax, weight: np.ndarray, title: str = "filters"):
+def plot_filters(ax, weight: np.ndarray, title: str = "filters", shared_scale: bool = False):
     """The kernels of a convolution layer, ``weight`` (out, in, kh, kw): one row per output map,
-    one column per input map, each kernel scaled to its largest |w| (red positive, blue negative)."""
+    one column per input map (red positive, blue negative).
+
+    By default each kernel is scaled to its own largest |w|, so weak and strong kernels are equally
+    visible. With ``shared_scale`` all kernels share one scale, ±(the largest |w| of the layer), and a
+    colour bar beside ``ax`` gives the weights' values.
+    """
     weight = np.asarray(weight)
     if weight.ndim != 4:
         raise ValueError(f"plot_filters expected weight of shape (out, in, kh, kw), got {weight.shape}")
     out, inp, kh, kw = weight.shape
     ncols = inp if inp > 1 else min(out, 8)
-    return show_filters(ax, weight.reshape(-1, kh * kw).T, ncols, (kh, kw), title)
+    if not shared_scale:
+        return show_filters(ax, weight.reshape(-1, kh * kw).T, ncols, (kh, kw), title)
+    scale = max(float(np.abs(weight).max()), 1e-12)
+    im = ax.imshow(tile(weight.reshape(-1, kh, kw), ncols, (kh, kw)), cmap="RdBu_r", vmin=-scale, vmax=scale,
+                   interpolation="nearest")
+    ax.set_title(title)
+    ax.axis("off")
+    ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.02, label="weight")
+    return im

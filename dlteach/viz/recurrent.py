@@ -1,4 +1,4 @@
-"""Drawing for lessons 10–11: the RNN unfolded in time, and traces of an LSTM memory cell.
+"""Drawing for lessons 10–11: the RNN unfolded in time, an encoder–decoder, and traces of an LSTM memory cell.
 
 Notation of the lectures (LeCun, Bengio & Hinton 2015): input x_t, hidden state s_t,
 output o_t, with s_t = f(U x_t + W s_{t−1}) and o_t = V s_t; the same U, V, W at every step.
@@ -74,6 +74,55 @@ def draw_unfolded_rnn(ax, steps: int = 3) -> None:
     ax.text(last + dx - 0.35, ys["s"], "…", ha="center", va="center", fontsize=14)
     ax.set_xlim(-0.5, last + dx)
     ax.set_ylim(-0.45, 2.95)
+
+
+def draw_encoder_decoder(ax, source=("the", "cat", "sleeps"), target=("le", "chat", "dort")) -> None:
+    """Sequence-to-sequence translation with two RNNs (Sutskever et al. 2014; Cho et al. 2014).
+
+    The encoder reads ``source`` one word at a time; its last state is the whole sentence as one vector.
+    The decoder starts from that vector and predicts ``target`` one word at a time (next-item prediction),
+    each predicted word fed back as its next input, until it predicts the end token.
+    """
+    source, target = [str(w) for w in source], [str(w) for w in target]
+    if not 1 <= len(source) <= 6 or not 1 <= len(target) <= 6:
+        raise ValueError(f"source and target need 1 to 6 words each, got {len(source)} and {len(target)}")
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    y_in, y_s, y_out, dx = 0.0, 1.25, 2.5, 1.3
+    enc = [k * dx for k in range(len(source))]
+    code_x = enc[-1] + 1.25
+    dec = [code_x + 1.25 + k * dx for k in range(len(target) + 1)]
+    for k, (x, word) in enumerate(zip(enc, source)):
+        ax.text(x, y_in, word, ha="center", va="center", fontsize=11)
+        _arrow(ax, (x, y_in + 0.2), (x, y_s - 0.22), color="0.45")
+        _node(ax, x, y_s, "x", f"$h_{{{k + 1}}}$")
+        if k:
+            _arrow(ax, (enc[k - 1] + 0.32, y_s), (x - 0.32, y_s), color=_WEIGHT_COLOURS["U"])
+    ax.add_patch(FancyBboxPatch((code_x - 0.3, y_s - 0.3), 0.6, 0.6, boxstyle="round,pad=0.02,rounding_size=0.1",
+                                fc="#fff2a8", ec="0.25", lw=1.6))
+    ax.text(code_x, y_s, "$c$", ha="center", va="center", fontsize=13)
+    ax.text(code_x, y_s - 0.55, "the sentence\nas one vector", ha="center", va="top", fontsize=9, color="0.3")
+    _arrow(ax, (enc[-1] + 0.32, y_s), (code_x - 0.32, y_s), color="0.3")
+    _arrow(ax, (code_x + 0.32, y_s), (dec[0] - 0.32, y_s), color="0.3")
+    inputs, outputs = ["⟨go⟩"] + target, target + ["⟨end⟩"]
+    for k, x in enumerate(dec):
+        ax.text(x, y_in, inputs[k], ha="center", va="center", fontsize=11, color="0.35" if k else "black")
+        _arrow(ax, (x, y_in + 0.2), (x, y_s - 0.22), color="0.45")
+        _node(ax, x, y_s, "s", f"$s_{{{k + 1}}}$")
+        _arrow(ax, (x, y_s + 0.22), (x, y_out - 0.2), color="0.45")
+        ax.text(x, y_out, outputs[k], ha="center", va="center", fontsize=11, fontweight="bold")
+        if k:
+            _arrow(ax, (dec[k - 1] + 0.32, y_s), (x - 0.32, y_s), color=_WEIGHT_COLOURS["W"])
+        if k < len(target):  # the word just predicted is the next input
+            ax.add_patch(FancyArrowPatch((x + 0.25, y_out - 0.1), (dec[k + 1] - 0.25, y_in + 0.12),
+                                         arrowstyle="-|>", mutation_scale=11, lw=1, ls="--", color="0.55",
+                                         connectionstyle="arc3,rad=-0.15"))
+    ax.text(enc[-1] + 0.3, y_out + 0.55, "encoder: reads the source", ha="right", fontsize=11,
+            color=_WEIGHT_COLOURS["U"])
+    ax.text(dec[0] - 0.3, y_out + 0.55, "decoder: predicts the next word", ha="left", fontsize=11,
+            color=_WEIGHT_COLOURS["W"])
+    ax.set_xlim(enc[0] - 0.6, dec[-1] + 0.6)
+    ax.set_ylim(y_in - 0.45, y_out + 0.9)
 
 
 class GateTrace:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 
 from ..nn.functional import softmax
 
@@ -76,17 +77,45 @@ def plot_decision_boundary(ax, model, X: np.ndarray, y: np.ndarray, title: str |
     return decision
 
 
+class _BarNumber(Text):
+    """A bar's number: centred in the bar when it fits there, else just beside the bar on its ``side``.
+
+    Where it fits is only known when the figure is drawn (the axes' x range is set after ``show``),
+    so the number places itself then.
+    """
+
+    def __init__(self, bar: Rectangle, **kwargs):
+        super().__init__(0, 0, "", va="center", fontsize=7, **kwargs)
+        self.bar, self.side = bar, "right"
+
+    def draw(self, renderer):
+        if not self.get_visible() or not self.get_text():
+            return
+        x, y, w = self.bar.get_x(), self.bar.get_y() + self.bar.get_height() / 2, self.bar.get_width()
+        to_pixels = self.axes.transData
+        (left, middle), (right, _) = to_pixels.transform([(x, y), (x + w, y)])
+        self._x, self._y, self._horizontalalignment = x + w / 2, y, "center"  # placed without marking it stale
+        if right - left < self.get_window_extent(renderer).width + renderer.points_to_pixels(4):
+            gap = renderer.points_to_pixels(3)
+            beside = (left - gap, middle) if self.side == "left" else (right + gap, middle)
+            self._x = to_pixels.inverted().transform(beside)[0]
+            self._horizontalalignment = "right" if self.side == "left" else "left"
+        super().draw(renderer)
+
+
 class LayerWidths:
     """A network's shape on ``ax``: one bar per layer, input at the bottom, bar length = units.
 
     A thin + tall network is a tower of short bars, a fat + short one a single long bar.
     The bars and their numbers are made once (``rows`` layers at most) and moved by ``show``.
+    A number sits inside its bar, or beside it when the bar is too short for it: on the left
+    for a tower drawn left of the centre line, on the right otherwise.
     """
 
     def __init__(self, ax, colour: str = "steelblue", label: str = "", rows: int = 10):
         self.ax, self.rows = ax, rows
         self.bars = [ax.add_patch(Rectangle((0, r - 0.3), 0, 0.6, color=colour, alpha=0.8)) for r in range(rows)]
-        self.numbers = [ax.text(0, r, "", ha="center", va="center", fontsize=7) for r in range(rows)]
+        self.numbers = [ax.add_artist(_BarNumber(bar)) for bar in self.bars]
         self.label = ax.text(0, 0, label, ha="center", color=colour, fontsize=9)
         ax.set_ylim(-0.6, rows + 0.6)
 
@@ -99,5 +128,6 @@ class LayerWidths:
             number.set_visible(shown)
             if shown:
                 bar.set_bounds(centre - sizes[r] / 2, r - 0.3, sizes[r], 0.6)
-                number.set(x=centre, text=str(sizes[r]))
+                number.set_text(str(sizes[r]))
+                number.side = "left" if centre < 0 else "right"
         self.label.set_position((centre, len(sizes) - 0.2))

@@ -148,7 +148,8 @@ class Explorer:
         if picture is None:
             picture = self._image = W.Image(value=self.png(), format="png")
         picture.add_class(PICTURE_CLASS)
-        note = self._note = W.HTML()
+        # two lines kept for the note, so a shorter remark does not move the picture under the pointer
+        note = self._note = W.HTML(layout=W.Layout(min_height="3.4em"))
         progress = W.FloatProgress(min=0.0, max=1.0, layout=W.Layout(width="30%", visibility="hidden"))
         progress_text = W.Label()
 

@@ -1,7 +1,8 @@
 // Grids of numbers in coloured cells, drawn as SVG from what the kernel sends (dlteach.widgets.grids).
 // Each panel: {title, rows, cols, colours, texts, faint, boxes, clickable}, or a picture
 // {title, rows, cols, pixels (RGBA bytes, row by row), width (px), scale?: a colour bar
-// {colours (top to bottom), ticks: [[fraction from the top, label]]}}; notes: blocks of monospace text. A click (or a drag over cells, when painting) on a clickable panel sends
+// {colours (top to bottom), ticks: [[fraction from the top, label]]}}; notes: blocks of monospace
+// text. A click (or a drag over cells, when painting) on a clickable panel sends
 // {event: "cell", panel, row, col, drag} to the kernel.
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -13,7 +14,7 @@ function svgElement(name, attributes) {
   return element;
 }
 
-function drawPanel(model, panel, index, height, pointer) {
+function drawPanel(panel, index, height) {
   const cell = Math.min(CELL_MAX, Math.floor(height / Math.max(panel.rows, 1)),
                         Math.floor(1.6 * height / Math.max(panel.cols, 1)));
   const figure = document.createElement("figure");
@@ -50,13 +51,7 @@ function drawPanel(model, panel, index, height, pointer) {
   svg.appendChild(grid);
   if (panel.clickable) {
     svg.style.cursor = "pointer";
-    const send = (event, drag) => {
-      const target = event.target;
-      if (target.dataset.row === undefined) return;
-      model.send({event: "cell", panel: index, row: +target.dataset.row, col: +target.dataset.col, drag});
-    };
-    svg.addEventListener("mousedown", (event) => { pointer.painting = true; send(event, false); event.preventDefault(); });
-    svg.addEventListener("mouseover", (event) => { if (pointer.painting && event.buttons === 1) send(event, true); });
+    svg.dataset.panel = index;
   }
   figure.appendChild(svg);
   return figure;
@@ -94,17 +89,44 @@ function drawPicture(panel) {
   return figure;
 }
 
+// The cell under the pointer, if it is in a clickable panel: {panel, row, col}, else null.
+function cellAt(x, y) {
+  const target = document.elementFromPoint(x, y);
+  const svg = target && target.closest("svg[data-panel]");
+  if (!svg || target.dataset.row === undefined) return null;
+  return {panel: +svg.dataset.panel, row: +target.dataset.row, col: +target.dataset.col};
+}
+
 function render({ model, el }) {
   el.classList.add("dlteach-grids");
-  // a drag goes on across redraws: the panels are rebuilt after every painted cell
-  const pointer = {painting: false};
+  // Painting is followed on the element, which outlives the panels' redraws, and by the cell under the
+  // pointer at every move: so a stroke keeps every cell it crosses while the panels are rebuilt under it.
+  const pointer = {painting: false, last: ""};
+  const send = (cell, drag) => {
+    const key = `${cell.panel},${cell.row},${cell.col}`;
+    if (drag && key === pointer.last) return;
+    pointer.last = key;
+    model.send({event: "cell", ...cell, drag});
+  };
+  el.addEventListener("mousedown", (event) => {
+    const cell = cellAt(event.clientX, event.clientY);
+    if (!cell) return;
+    pointer.painting = true;
+    send(cell, false);
+    event.preventDefault();
+  });
+  el.addEventListener("mousemove", (event) => {
+    if (!pointer.painting || event.buttons !== 1) return;
+    const cell = cellAt(event.clientX, event.clientY);
+    if (cell) send(cell, true);
+  });
   const stop = () => { pointer.painting = false; };
   window.addEventListener("mouseup", stop);
   const draw = () => {
     const panels = document.createElement("div");
     panels.className = "dlteach-grid-row";
     model.get("panels").forEach((panel, i) => panels.appendChild(
-      panel.pixels ? drawPicture(panel) : drawPanel(model, panel, i, model.get("height"), pointer)));
+      panel.pixels ? drawPicture(panel) : drawPanel(panel, i, model.get("height"))));
     const notes = document.createElement("div");
     notes.className = "dlteach-grid-row";
     for (const note of model.get("notes")) {

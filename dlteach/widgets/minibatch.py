@@ -85,7 +85,7 @@ class Run:
     path: np.ndarray         # (K + 1, 2): θ = (w, b) after each update
     loss: np.ndarray         # (K + 1,): the total loss L(θ) on all N points
     batch_loss: np.ndarray   # (K,): the mini-batch loss each update descended
-    time: np.ndarray         # (K + 1,): seconds since the start of training
+    time: np.ndarray         # (K + 1,): seconds since the start, at the run's median cost per update
     diverged: str = ""       # the TrainingDiverged message, or ""
 
     @property
@@ -114,9 +114,11 @@ def train_line(x, t, batch_size: int, lr: float, epochs: int, seed=0, start=STAR
     with np.errstate(over="ignore", invalid="ignore"):
         loss = surface.loss(path[:, 0], path[:, 1])
     pad = np.full(k, np.nan)
+    # k updates at the median cost of one: a pause of a busy machine (or the timer's granularity) would
+    # otherwise draw flat steps and drops that belong to the clock, not to the batch size
+    per_update = np.median(np.diff(np.r_[0.0, times])) if times else np.nan
     return Run(batch_size, math.ceil(len(x) / min(batch_size, len(x))), path, loss,
-               np.asarray(batch_loss) if batch_loss else pad, np.r_[0.0, times] if times else np.r_[0.0, pad],
-               diverged)
+               np.asarray(batch_loss) if batch_loss else pad, np.arange(k + 1) * per_update, diverged)
 
 
 def _shown(updates: int, most: int = 600) -> np.ndarray:

@@ -116,6 +116,12 @@ def explorer_in(page, lab, name: str, marker: str):
         raise
 
 
+def on_screen(locator) -> dict:
+    """The bounding box of ``locator`` after scrolling it into view: a learner clicks what they see."""
+    locator.scroll_into_view_if_needed()
+    return locator.bounding_box()
+
+
 def wait_until(view, condition: str, timeout_s: float = 5):
     """Wait until the JavaScript ``condition`` on the explorer's element ``v`` holds."""
     view.page.wait_for_function(f"v => {condition}", arg=view.element_handle(), timeout=timeout_s * 1e3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from learner import explorer_in, wait_until
+from learner import explorer_in, on_screen, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -56,6 +56,7 @@ def test_draw_a_stroke_by_dragging(page, lab):
     with explorer_in(page, lab, LESSON, MARKER) as view:
         view.locator("button:text-is('clear')").click()
         wait_until(view, "v.innerText.includes('The input field is empty')")
+        on_screen(view.locator(".dlteach-grids svg").first)  # the whole input in view, then the cells to cross
         stroke = [cell(view, row, 7) for row in range(3, 11)]  # the cells stay put while the panel redraws
         page.mouse.move(*stroke[0])
         page.mouse.down()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from learner import (PICTURE, check_explorer, explorer_in, open_lesson, save_screenshots, slider_handle, type_in,
-                     wait_until, widget_notebooks)
+from learner import (PICTURE, check_explorer, explorer_in, on_screen, open_lesson, save_screenshots, slider_handle,
+                     type_in, wait_until, widget_notebooks)
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +37,13 @@ def test_gradient_descent_by_hand(page, lab):
     """Click the contours to start there, drag the start square, step and play the path."""
     with explorer_in(page, lab, "03_loss_and_gradient_descent.ipynb", ".dlteach-picture") as view:
         readouts = lambda: view.locator(".widget-readout").all_inner_texts()  # noqa: E731
-        contours = view.locator("svg.svg-figure image").first.bounding_box()
+        contours = on_screen(view.locator("svg.svg-figure image").first)
         x, y = contours["x"] + contours["width"] * 0.75, contours["y"] + contours["height"] * 0.25
         page.mouse.click(x, y)
         wait_until(view, "v.innerText.includes('1.00')")
         assert readouts()[-2:] == ["1.00", "0.75"], readouts()  # the start moved to the click
         page.wait_for_timeout(500)  # the message above may have changed height: find the square again
-        contours = view.locator("svg.svg-figure image").first.bounding_box()
+        contours = on_screen(view.locator("svg.svg-figure image").first)
         x, y = contours["x"] + contours["width"] * 0.75, contours["y"] + contours["height"] * 0.25
         page.mouse.move(x, y)
         page.mouse.down()
@@ -68,7 +68,7 @@ def test_deep_vs_fat_by_hand(page, lab):
     with explorer_in(page, lab, "06_why_deep.ipynb", "button:has-text('▶ train')") as view:
         points = "v.querySelectorAll('.dlteach-picture svg.svg-figure')[0].querySelectorAll('.dot').length"
         before = view.evaluate(f"v => {points}")
-        plane = view.locator("svg.svg-figure image").first.bounding_box()
+        plane = on_screen(view.locator("svg.svg-figure image").first)
         page.mouse.click(plane["x"] + plane["width"] * 0.03, plane["y"] + plane["height"] * 0.03)  # no point there
         wait_until(view, f"{points} === {before + 1}")
         view.locator("select").nth(1).select_option("sigmoid")  # a new architecture: the nets start again

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from learner import TITLE, explorer_in, wait_until
+from learner import TITLE, explorer_in, on_screen, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -21,12 +21,12 @@ def test_neuron_by_hand(page, lab):
         wait_until(view, f"{TITLE}.includes('= 4.1,')")
         view.locator("select").select_option("ReLU")
         wait_until(view, f"{TITLE}.includes('a = 4.1')")
-        plane = view.locator("svg.svg-figure image").first.bounding_box()
+        plane = on_screen(view.locator("svg.svg-figure image").first)
         page.mouse.click(plane["x"] + plane["width"] * 0.997, plane["y"] + plane["height"] * 0.997)
         wait_until(view, "v.innerText.includes('ReLU does not saturate for positive z: a = z = 10.3')")
         assert readouts()[3:5] == ["3.00", "−3.00"], readouts()               # the input moved to the click
         wait_until(view, f"{COLOUR_TICKS}.some(t => t.textContent === '10')")  # the colours reach a = 10.3
-        dot = view.locator("svg.svg-figure path.dot").last.bounding_box()     # drag the gold dot up and left
+        dot = on_screen(view.locator("svg.svg-figure path.dot").last)         # drag the gold dot up and left
         x, y = dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2
         page.mouse.move(x, y)
         page.mouse.down()

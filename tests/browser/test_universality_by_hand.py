@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from learner import TITLE, explorer_in, wait_until
+from learner import TITLE, explorer_in, on_screen, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def test_universality_by_hand(page, lab):
         n.press("ArrowLeft")
         wait_until(view, f"{TITLE}.includes('n = 11, w = 33,')")
         before = view.evaluate(f"v => {TITLE}")
-        top = view.locator("svg.svg-figure").first.bounding_box()           # draw across the top panel
+        top = on_screen(view.locator("svg.svg-figure").first)           # draw across the top panel
         y = top["y"] + top["height"] * 0.3
         page.mouse.move(top["x"] + top["width"] * 0.15, y)
         page.mouse.down()
