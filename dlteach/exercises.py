@@ -155,10 +155,14 @@ def _compare(exercise: str, key: dict, got, expected, context: str) -> Feedback:
         return Feedback(exercise, "wrong", f"{context}close — {more}.", score)
     what = context or f"{_show(got)} is not it."
     if expected.ndim and 0 < right.sum() < right.size:
-        wrong_at = ", ".join(str(tuple(int(i) for i in ix) if len(ix) > 1 else int(ix[0]) + 1)
-                             for ix in np.argwhere(~right)[:6])
-        what = f"{right.sum()} of {right.size} entries are right; not entry {wrong_at}." if expected.ndim == 1 else \
-            f"{right.sum()} of {right.size} entries are right; not those at {wrong_at} (row, column from 0)."
+        places = [", ".join(f"{axis} {int(i) + 1}" for axis, i in zip(("row", "column", "slice"), ix))
+                  if len(ix) > 1 else str(int(ix[0]) + 1) for ix in np.argwhere(~right)[:6]]  # counted from 1
+        if expected.ndim == 1:
+            where = f"entry {places[0]} is not" if len(places) == 1 else f"entries {', '.join(places)} are not"
+        else:
+            where = (f"the one at {places[0]} is not" if len(places) == 1
+                     else "those at " + "; ".join(places) + " are not")
+        what = f"{right.sum()} of {right.size} entries are right; {where}."
         what = f"{context}{what}" if context else what
     return _wrong(exercise, key, what, score)
 

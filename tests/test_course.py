@@ -108,7 +108,9 @@ def test_nearly_right_answers_are_told_what_is_missing(keys):
     assert off.detail == "close — 2 of 3 entries are right; check your rounding and the last step (3 decimals)."
     assert off.score == pytest.approx(2 / 3)
     partly = check("99.1", [0.090, 0.5, 0.665])
-    assert partly.detail.startswith("2 of 3 entries are right; not entry 2. Hint: a nudge")
+    assert partly.detail.startswith("2 of 3 entries are right; entry 2 is not. Hint: a nudge")
+    two_d = check("99.5", [[1, 0], [1, 2]])
+    assert two_d.detail.startswith("3 of 4 entries are right; the one at row 2, column 1 is not. Hint:")
     rounding = check("99.2", 0.00516)
     assert "close — check your rounding and the last step (3 significant figures)" in rounding.detail
     assert "close" not in check("99.3", 55).detail  # a count that is one off is wrong, not close
@@ -256,6 +258,7 @@ def test_no_exercise_answer_is_printed_before_its_exercise(lesson):
         if value is None or np.ndim(value) or abs(value) < 10 and float(value).is_integer():
             continue
         written = {f"{value:,.0f}", f"{value:.0f}"} if float(value).is_integer() else {f"{value:.3g}"}
-        before = " ".join(_printed(c) for c in nb.cells[:i])
-        shown = [w for w in written if re.search(rf"(?<![\d.]){re.escape(w)}(?![\d])", before)]
+        before = " ".join(_printed(c) for c in nb.cells[:i]  # measured times vary: not an answer given away
+                          if "nbval-ignore-output" not in c.metadata.get("tags", []))
+        shown = [w for w in written if re.search(rf"(?<![\d.]){re.escape(w)}(?!\d|\.\d)", before)]
         assert not shown, f"exercise {found.group(1)}'s answer {shown} is printed before it is asked"
