@@ -2,7 +2,8 @@
 
 :class:`AnnotatedGrid` owns one axes and redraws in place: ``show(values)`` changes the
 colours and the written numbers; the text artists are rebuilt only when the shape changes.
-Colours are diverging and pale (blue positive, red negative, white zero) so black numbers
+Colours are diverging and pale (red positive, blue negative, white zero, as in every signed
+picture of the course, matplotlib's "RdBu_r") so black numbers
 stay readable; NaN cells are drawn grey and empty (not computed yet).
 """
 
@@ -39,7 +40,7 @@ class AnnotatedGrid:
     def __init__(self, ax, fontsize: float = 13, fontsize_for: int = 6):
         self.ax = ax
         self.base_fontsize, self.fontsize_for = fontsize, fontsize_for
-        cmap = mpl.colormaps["RdBu"].with_extremes(bad="#e4e4e4")
+        cmap = mpl.colormaps["RdBu_r"].with_extremes(bad="#e4e4e4")
         self.image = ax.imshow(np.zeros((1, 1)), cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
         self.texts: list = []
         self.shape: tuple[int, int] | None = None
