@@ -103,7 +103,7 @@ def check(exercise: str, answer) -> Feedback:
         if got is None:
             return Feedback(exercise, "unanswered", "not answered yet: your function returns None; "
                             "fill in its body and run the cell again.")
-        feedback = _compare(exercise, key, got, expected, f"{call} it returned {_show(got)}, expected {_show(expected)}. ")
+        feedback = _compare(exercise, key, got, expected, call)
         if not feedback:
             return feedback
     return Feedback(exercise, "correct", "correct — well done.", 1.0)
@@ -123,13 +123,15 @@ def hint(exercise: str) -> Feedback:
     return Feedback(exercise, "hint", f"hint {level + 1} of {len(hints)}: {hints[level]}{_more(exercise, key)}")
 
 
-def _compare(exercise: str, key: dict, got, expected, context: str) -> Feedback:
+def _compare(exercise: str, key: dict, got, expected, call: str = "") -> Feedback:
     """Feedback on a value ``got`` against ``expected``: right, close, partly right, the wrong
-    shape or type, or wrong (with the next hint). ``context`` starts the message."""
+    shape or type, or wrong (with the next hint). ``call`` ("for input …") names the function call
+    that returned ``got``, for function exercises."""
     if _is_text(got):
-        return Feedback(exercise, "wrong", f"{context.split(' it returned')[0]} it returned the string {_show(got)}; "
-                        "return a number, not a string." if context else "this exercise expects a number, not a "
-                        f"string: write it without quotes (you gave {_show(got)}).")
+        return Feedback(exercise, "wrong", f"{call} it returned the string {_show(got)}; return a number, not a "
+                        "string." if call else "this exercise expects a number, not a string: write it without "
+                        f"quotes (you gave {_show(got)}).")
+    context = f"{call} it returned {_show(got)}, expected {_show(expected)}. " if call else ""
     try:
         got_array = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -144,11 +146,11 @@ def _compare(exercise: str, key: dict, got, expected, context: str) -> Feedback:
     if right.all():
         return Feedback(exercise, "correct", "correct — well done.", 1.0)
     score = float(right.mean())
-    counts = not ROUNDED & key.keys() and np.all(expected == np.round(expected))  # whole numbers: no "close"
-    if not counts and np.isfinite(got_array).all() and (
+    whole = not ROUNDED & key.keys() and np.all(expected == np.round(expected))  # a count is right or wrong
+    if not whole and np.isfinite(got_array).all() and (
             np.abs(got_array - expected) <= np.maximum(CLOSE * np.abs(expected), 10 * tolerance)).all():
         wanted = _precision_words(key)
-        more = (f"give more digits ({wanted})" if _digits(got_array) < _digits(expected, key)
+        more = (f"give more digits ({wanted})" if _written_digits(got_array) < _asked_digits(key, expected)
                 else f"check your rounding and the last step ({wanted})")
         if expected.ndim:
             more = f"{right.sum()} of {right.size} entries are right; {more}"
@@ -162,8 +164,7 @@ def _compare(exercise: str, key: dict, got, expected, context: str) -> Feedback:
         else:
             where = (f"the one at {places[0]} is not" if len(places) == 1
                      else "those at " + "; ".join(places) + " are not")
-        what = f"{right.sum()} of {right.size} entries are right; {where}."
-        what = f"{context}{what}" if context else what
+        what = f"{context}{right.sum()} of {right.size} entries are right; {where}."
     return _wrong(exercise, key, what, score)
 
 
@@ -200,13 +201,18 @@ def _precision_words(key: dict) -> str:
     return f"within {key.get('tolerance', 1e-6):g}"
 
 
-def _digits(values: np.ndarray, key: dict | None = None) -> int:
-    """The fewest significant digits among ``values`` as written (for the key: as the question asks)."""
-    if key is not None and "significant" in key:
-        return key["significant"]
-    if key is not None and "decimals" in key:
-        return min(_significant(round(float(v), key["decimals"])) for v in values.ravel())
+def _written_digits(values: np.ndarray) -> int:
+    """The fewest significant digits among ``values`` as the learner wrote them."""
     return min(_significant(float(v)) for v in values.ravel())
+
+
+def _asked_digits(key: dict, expected: np.ndarray) -> int:
+    """The significant digits the question asks for (for ``decimals``: those of the rounded key)."""
+    if "significant" in key:
+        return key["significant"]
+    if "decimals" in key:
+        return _written_digits(np.round(expected, key["decimals"]))
+    return _written_digits(expected)
 
 
 def _significant(value: float) -> int:

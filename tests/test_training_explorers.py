@@ -10,7 +10,7 @@ import pytest
 from dlteach.exercises import check
 from dlteach.models import MLP
 from dlteach.nn import functional as F
-from dlteach.train import History, TrainingDiverged
+from dlteach.train import TrainingDiverged
 from dlteach.widgets import deep_vs_fat
 from dlteach.widgets.base import ControlError
 from dlteach.widgets.deep_vs_fat import (MAX_DEPTH, MAX_WIDTH, DeepVsFatExplorer, deep_sizes, fat_width,
