@@ -25,6 +25,12 @@ WIDGET_VIEWS = ".jp-NotebookPanel .jp-OutputArea-output > .jupyter-widgets"
 RAISED = """() => [...document.querySelectorAll(
     '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
     .map(e => e.innerText).filter(t => t.includes('Traceback'))"""
+# what a learner clicks and reads in JupyterLab's own interface, in English and with the zh-CN language pack
+INTERFACE = {"en": {"Edit": "Edit", "Clear Outputs of All Cells": "Clear Outputs of All Cells", "Run": "Run",
+                    "Run All Cells": "Run All Cells", "Idle": "Idle"},
+             "zh": {"Edit": "编辑", "Clear Outputs of All Cells": "清除所有单元格的输出", "Run": "运行",
+                    "Run All Cells": "运行所有单元格", "Idle": "空闲"}}
+LAB_LOCALES = {"en": "default", "zh": "zh_CN"}
 ALL_CELLS_RAN = """() => {
     const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')]
         .map(p => p.textContent.trim());
@@ -36,10 +42,10 @@ ALL_CELLS_RAN = """() => {
 
 
 class Lab:
-    """A running JupyterLab: its URL, token, log file and server process."""
+    """A running JupyterLab: its URL, token, log file, server process and interface language."""
 
-    def __init__(self, url: str, token: str, log: Path, process: subprocess.Popen):
-        self.url, self.token, self.log, self.process = url, token, log, process
+    def __init__(self, url: str, token: str, log: Path, process: subprocess.Popen, language: str = "en"):
+        self.url, self.token, self.log, self.process, self.language = url, token, log, process, language
 
     def api(self, method: str, path: str):
         request = urllib.request.Request(f"{self.url}{path}", method=method,
@@ -54,14 +60,18 @@ class Lab:
 
 
 @contextlib.contextmanager
-def serve_lab(notebooks: Path, workdir: Path, threads: int | None = 1):
+def serve_lab(notebooks: Path, workdir: Path, threads: int | None = 1, language: str = "en"):
     """JupyterLab serving a copy of ``notebooks`` from ``workdir``, with a private config (no
-    user settings, no news prompt) and ``threads`` BLAS/OpenMP threads per kernel, as `make lab`."""
+    user settings, no news prompt), ``threads`` BLAS/OpenMP threads per kernel, as `make lab`,
+    and its interface in ``language``."""
     root, config = workdir / "notebooks", workdir / "config"
     shutil.copytree(notebooks, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    settings = config / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    settings = config / "lab" / "user-settings" / "@jupyterlab"
+    for plugin, setting in (("apputils-extension/notification", {"fetchNews": "false"}),
+                            ("translation-extension/plugin", {"locale": LAB_LOCALES[language]})):
+        path = settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(setting))
     port, token = free_port(), secrets.token_hex(24)
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
@@ -74,7 +84,7 @@ def serve_lab(notebooks: Path, workdir: Path, threads: int | None = 1):
     log_path = workdir / "jupyterlab.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    lab = Lab(f"http://127.0.0.1:{port}", token, log_path, server)
+    lab = Lab(f"http://127.0.0.1:{port}", token, log_path, server, language)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -117,16 +127,18 @@ def menu(page, top: str, item: str):
     page.click(f".lm-Menu-itemLabel:text-is('{item}')")
 
 
-def wait_kernel_idle(page, timeout_s: float):
-    page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"\| Idle$")).wait_for(timeout=timeout_s * 1e3)
+def wait_kernel_idle(page, timeout_s: float, language: str = "en"):
+    idle = re.compile(rf"\| {INTERFACE[language]['Idle']}$")
+    page.locator(".jp-StatusBar-Widget").get_by_text(idle).wait_for(timeout=timeout_s * 1e3)
 
 
 def run_all(page, lab: Lab, name: str, timeout_s: float = 240):
     """Open ``name``, clear its outputs (so prompts tell this run from the saved one) and run all cells."""
     page.goto(f"{lab.url}/lab/tree/{name}?reset&token={lab.token}")
     page.wait_for_selector(".jp-NotebookPanel .jp-CodeCell", timeout=60_000)
-    wait_kernel_idle(page, 60)
-    menu(page, "Edit", "Clear Outputs of All Cells")
-    menu(page, "Run", "Run All Cells")
+    words = INTERFACE[lab.language]
+    wait_kernel_idle(page, 60, lab.language)
+    menu(page, words["Edit"], words["Clear Outputs of All Cells"])
+    menu(page, words["Run"], words["Run All Cells"])
     page.wait_for_function(ALL_CELLS_RAN, timeout=timeout_s * 1e3, polling=250)
-    wait_kernel_idle(page, 60)
+    wait_kernel_idle(page, 60, lab.language)

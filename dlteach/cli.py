@@ -42,17 +42,33 @@ def lab_environment(environ) -> dict:
     return {**dict.fromkeys(THREAD_VARIABLES, "1"), **environ}
 
 
+def chinese_lab_settings() -> Path:
+    """A JupyterLab user-settings folder whose interface language is Simplified Chinese (the zh-CN
+    language pack), kept beside the learner's own so that English sessions stay as they were."""
+    from jupyter_core.paths import jupyter_config_dir
+
+    folder = Path(jupyter_config_dir()) / "lab" / "dlteach-user-settings-zh"
+    setting = folder / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings"
+    if not setting.exists():
+        setting.parent.mkdir(parents=True, exist_ok=True)
+        setting.write_text(json.dumps({"locale": "zh_CN"}) + "\n", encoding="utf-8")
+    return folder
+
+
 def cmd_lab(args) -> int:
     root = Path(args.dir).resolve()
-    if not (root / course.INDEX).exists():
-        print(f"dlteach: no {course.INDEX} in {root}; pass --dir with the course's notebooks folder", file=sys.stderr)
+    index = Path(course.EDITIONS[args.lang].relative_to(course.NOTEBOOK_DIR), course.INDEX)
+    if not (root / index).exists():
+        print(f"dlteach: no {index} in {root}; pass --dir with the course's notebooks folder", file=sys.stderr)
         return 2
     free = free_port(args.port)
     if args.port and free != args.port:
         print(f"dlteach: port {args.port} is in use (or not allowed); using {free} instead", file=sys.stderr)
     # No retries: JupyterLab serves on this port or stops, so the address below is the one it serves.
     command = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={free}", "--ServerApp.port_retries=0",
-               f"--ServerApp.root_dir={root}", f"--LabApp.default_url=/lab/tree/{course.INDEX}"]
+               f"--ServerApp.root_dir={root}", f"--LabApp.default_url=/lab/tree/{index.as_posix()}"]
+    if args.lang == "zh":
+        command.append(f"--LabApp.user_settings_dir={chinese_lab_settings()}")
     if args.no_browser:
         command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -66,12 +82,18 @@ def cmd_lab(args) -> int:
 
 
 def cmd_execute(args) -> int:
+    paths = [Path(p) for p in args.notebooks] or [
+        path for language in course.EDITIONS for path in course.notebooks(language)[1:] if path.exists()]
+    return 1 if execute(paths) else 0
+
+
+def execute(paths: list[Path]) -> list[Path]:
     """Run notebooks top to bottom in a fresh kernel and save them with their outputs; a notebook
-    that cannot be read or fails is reported and left as it was, and the others still run."""
+    that cannot be read or fails is reported and left as it was, and the others still run.
+    Returns the ones that failed."""
     import nbformat
     from nbclient import NotebookClient
 
-    paths = [Path(p) for p in args.notebooks] or [course.NOTEBOOK_DIR / lesson.notebook for lesson in course.syllabus()[1]]
     failed = []
 
     def fail(path: Path, why: str) -> None:
@@ -96,6 +118,15 @@ def cmd_execute(args) -> int:
         print(f"{path.name}: executed in {time.perf_counter() - start:.1f} s", flush=True)
     print(f"dlteach execute: {len(paths) - len(failed)} of {len(paths)} notebooks executed"
           + (f"; failed: {', '.join(map(str, failed))}" if failed else ""))
+    return failed
+
+
+def cmd_translate(args) -> int:
+    from .translate import translate
+
+    failed = []
+    translate(lessons=args.lessons or None,
+              execute=None if args.no_execute else lambda paths: failed.extend(execute(paths)))
     return 1 if failed else 0
 
 
@@ -114,10 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="port to serve on (default 8888; a free one if it is busy, any free one for 0)")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser window")
     lab.add_argument("--dir", default=str(course.NOTEBOOK_DIR), help="folder of the course notebooks")
+    lab.add_argument("--lang", choices=sorted(course.EDITIONS), default="en",
+                     help="the edition to open: en (English) or zh (Simplified Chinese, JupyterLab in Chinese too)")
     lab.set_defaults(run=cmd_lab)
     execute = sub.add_parser("execute", help="re-run notebooks top to bottom and save their outputs")
-    execute.add_argument("notebooks", nargs="*", help="notebook files (default: every lesson)")
+    execute.add_argument("notebooks", nargs="*", help="notebook files (default: every lesson of both editions)")
     execute.set_defaults(run=cmd_execute)
+    translate = sub.add_parser("translate", help="bring the Chinese edition in step with the English one: update "
+                                                 "the catalogues, rebuild notebooks/zh/, run the changed notebooks")
+    translate.add_argument("lessons", nargs="*", type=int, help="only these lessons (0: the index; default: all, "
+                                                                "and the library's strings)")
+    translate.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
+    translate.set_defaults(run=cmd_translate)
     index = sub.add_parser("index", help=f"rebuild notebooks/{course.INDEX} from course/syllabus.toml")
     index.set_defaults(run=cmd_index)
     bench = sub.add_parser("bench", help="time the library against PyTorch/scikit-learn, the explorers, every notebook")

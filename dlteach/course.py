@@ -14,6 +14,7 @@ else:  # pragma: no cover
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_DIR = ROOT / "course"
 NOTEBOOK_DIR = ROOT / "notebooks"
+EDITIONS = {"en": NOTEBOOK_DIR, "zh": NOTEBOOK_DIR / "zh"}  # a language → its notebooks, same file names
 INDEX = "00_index.ipynb"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
@@ -35,12 +36,23 @@ def syllabus(path: Path = COURSE_DIR / "syllabus.toml") -> tuple[str, list[Lesso
     return data["title"], sorted(lessons, key=lambda l: l.number)
 
 
+def notebooks(language: str = "en") -> list[Path]:
+    """The index and every lesson of one edition, in teaching order."""
+    return [EDITIONS[language] / INDEX] + [EDITIONS[language] / lesson.notebook for lesson in syllabus()[1]]
+
+
+def lesson_catalogue(language: str, lesson: int) -> Path:
+    """The translation catalogue of lesson ``lesson`` (0: the index) for a language other than English."""
+    return COURSE_DIR / language / Path(notebooks()[lesson].name).with_suffix(".po")
+
+
 def index_notebook() -> dict:
     """The index notebook (nbformat 4 JSON) listing every lesson with a link and its objectives."""
     title, lessons = syllabus()
     lines = [f"# {title}\n", "\n",
              "Open a lesson, then **Run → Run All Cells**. Every lesson runs offline on a laptop; "
-             "the library behind them is `dlteach`, numpy from scratch.\n", "\n"]
+             "the library behind them is `dlteach`, numpy from scratch.\n", "\n",
+             "中文版：[课程目录](zh/00_index.ipynb)\n", "\n"]
     for lesson in lessons:
         lines.append(f"{lesson.number}. **[{lesson.title}]({lesson.notebook})** — "
                      + "; ".join(o[0].lower() + o[1:] for o in lesson.objectives) + ".\n")

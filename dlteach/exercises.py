@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .course import COURSE_DIR, tomllib
+from .i18n import _, lesson_text
 
 ID = re.compile(r"[0-9]{2}\.[0-9]+")  # "NN.M": lesson NN, exercise M
 PRECISION = ("decimals", "significant", "tolerance")
@@ -42,7 +43,8 @@ class Feedback:
     score: float = 0.0  # the fraction of the answer that is right (list answers get partial credit)
 
     def __repr__(self) -> str:
-        return f"{MARKS[self.status]} Exercise {self.exercise}: {self.detail}"
+        return _("{mark} Exercise {exercise}: {detail}").format(mark=MARKS[self.status], exercise=self.exercise,
+                                                               detail=self.detail)
 
     def _repr_html_(self) -> str:
         return f'<div style="color:{COLOURS[self.status]};white-space:pre-wrap">{html.escape(repr(self))}</div>'
@@ -55,14 +57,14 @@ def answer_key(exercise: str) -> dict:
     """The key of ``exercise``; a ValueError with a plain message when there is no such exercise
     or its key is malformed."""
     if not isinstance(exercise, str) or not ID.fullmatch(exercise):
-        raise ValueError(f'{exercise!r} is not an exercise id: ids are strings "NN.M" (lesson NN, exercise M), '
-                         'as in check("03.1", answer)')
+        raise ValueError(_('{exercise} is not an exercise id: ids are strings "NN.M" (lesson NN, exercise M), '
+                           'as in check("03.1", answer)').format(exercise=repr(exercise)))
     lesson = exercise[:2]
     path = COURSE_DIR / "answers" / f"{lesson}.toml"
     keys = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     if exercise not in keys:
-        raise ValueError(f"there is no exercise {exercise!r}; lesson {lesson} has "
-                         + (", ".join(sorted(keys)) if keys else "no exercises"))
+        raise ValueError(_("there is no exercise {exercise}; lesson {lesson} has {exercises}").format(
+            exercise=repr(exercise), lesson=lesson, exercises=", ".join(sorted(keys)) if keys else _("no exercises")))
     key, where = keys[exercise], f'{path}: ["{exercise}"]'
     if "answer" not in key and not {"calls", "expected"} <= key.keys():
         raise ValueError(f"{where} needs `answer`, or `calls` and `expected`")
@@ -87,26 +89,28 @@ def check(exercise: str, answer) -> Feedback:
     except ValueError as err:
         return Feedback(str(exercise), "invalid", str(err))
     if answer is None or answer is Ellipsis:
-        return Feedback(exercise, "unanswered", "not answered yet: replace the ... with your answer and run the cell again.")
+        return Feedback(exercise, "unanswered", _("not answered yet: replace the ... with your answer and run the cell "
+                                                  "again."))
     wants_function = "calls" in key
     if callable(answer) != wants_function:
-        return Feedback(exercise, "wrong", "this exercise wants a function; pass the function itself." if wants_function
-                        else "this exercise wants a value, not a function; pass what your function returns.")
+        return Feedback(exercise, "wrong", _("this exercise wants a function; pass the function itself.") if wants_function
+                        else _("this exercise wants a value, not a function; pass what your function returns."))
     if not wants_function:
         return _compare(exercise, key, answer, key["answer"], "")
     for args, expected in zip(key["calls"], key["expected"]):
-        call = f"for input {', '.join(_show(a) for a in args)}"
+        call = _("for input {arguments}").format(arguments=", ".join(_show(a) for a in args))
         try:
             got = answer(*[np.asarray(a) if isinstance(a, list) else a for a in args])
         except Exception as exc:  # a learner's function that raises is feedback too
-            return _wrong(exercise, key, f"{call} your function raised {type(exc).__name__}: {exc}.")
+            return _wrong(exercise, key, _("{call} your function raised {error}: {message}.").format(
+                call=call, error=type(exc).__name__, message=exc))
         if got is None:
-            return Feedback(exercise, "unanswered", "not answered yet: your function returns None; "
-                            "fill in its body and run the cell again.")
+            return Feedback(exercise, "unanswered", _("not answered yet: your function returns None; "
+                                                      "fill in its body and run the cell again."))
         feedback = _compare(exercise, key, got, expected, call)
         if not feedback:
             return feedback
-    return Feedback(exercise, "correct", "correct — well done.", 1.0)
+    return Feedback(exercise, "correct", _("correct — well done."), 1.0)
 
 
 def hint(exercise: str) -> Feedback:
@@ -118,9 +122,15 @@ def hint(exercise: str) -> Feedback:
     hints, level = key["hints"], _shown.get(exercise, 0)
     if level >= len(hints):
         _shown[exercise] = len(hints) + 1
-        return Feedback(exercise, "hint", f"worked answer:\n{key['solution']}")
+        return Feedback(exercise, "hint", _("worked answer:\n{solution}").format(solution=_text(exercise, key["solution"])))
     _shown[exercise] = level + 1
-    return Feedback(exercise, "hint", f"hint {level + 1} of {len(hints)}: {hints[level]}{_more(exercise, key)}")
+    return Feedback(exercise, "hint", _("hint {n} of {total}: {hint}").format(
+        n=level + 1, total=len(hints), hint=_text(exercise, hints[level])) + _more(exercise, key))
+
+
+def _text(exercise: str, text: str) -> str:
+    """A hint or worked answer of ``exercise`` in the language in use."""
+    return lesson_text(int(exercise[:2]), text)
 
 
 def _compare(exercise: str, key: dict, got, expected, call: str = "") -> Feedback:
@@ -128,43 +138,48 @@ def _compare(exercise: str, key: dict, got, expected, call: str = "") -> Feedbac
     shape or type, or wrong (with the next hint). ``call`` ("for input …") names the function call
     that returned ``got``, for function exercises."""
     if _is_text(got):
-        return Feedback(exercise, "wrong", f"{call} it returned the string {_show(got)}; return a number, not a "
-                        "string." if call else "this exercise expects a number, not a string: write it without "
-                        f"quotes (you gave {_show(got)}).")
-    context = f"{call} it returned {_show(got)}, expected {_show(expected)}. " if call else ""
+        return Feedback(exercise, "wrong", _("{call} it returned the string {got}; return a number, not a string.")
+                        .format(call=call, got=_show(got)) if call else _(
+                            "this exercise expects a number, not a string: write it without quotes (you gave {got}).")
+                        .format(got=_show(got)))
+    context = _("{call} it returned {got}, expected {expected}. ").format(
+        call=call, got=_show(got), expected=_show(expected)) if call else ""
     try:
         got_array = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
-        return Feedback(exercise, "wrong", f"{context}this exercise expects {_shape_words(np.shape(expected))}, "
-                        f"not {type(got).__name__} {_show(got)}.")
+        return Feedback(exercise, "wrong", context + _("this exercise expects {shape}, not {kind} {got}.").format(
+            shape=_shape_words(np.shape(expected)), kind=type(got).__name__, got=_show(got)))
     expected = np.asarray(expected, dtype=np.float64)
     if got_array.shape != expected.shape:
-        return Feedback(exercise, "wrong", f"{context}this exercise expects {_shape_words(expected.shape)}; "
-                        f"you gave {_shape_words(got_array.shape)}.")
+        return Feedback(exercise, "wrong", context + _("this exercise expects {shape}; you gave {given}.").format(
+            shape=_shape_words(expected.shape), given=_shape_words(got_array.shape)))
     tolerance = _tolerance(key, expected)
     right = np.abs(got_array - expected) <= tolerance
     if right.all():
-        return Feedback(exercise, "correct", "correct — well done.", 1.0)
+        return Feedback(exercise, "correct", _("correct — well done."), 1.0)
     score = float(right.mean())
     whole = not ROUNDED & key.keys() and np.all(expected == np.round(expected))  # a count is right or wrong
     if not whole and np.isfinite(got_array).all() and (
             np.abs(got_array - expected) <= np.maximum(CLOSE * np.abs(expected), 10 * tolerance)).all():
         wanted = _precision_words(key)
-        more = (f"give more digits ({wanted})" if _written_digits(got_array) < _asked_digits(key, expected)
-                else f"check your rounding and the last step ({wanted})")
+        more = (_("give more digits ({precision})") if _written_digits(got_array) < _asked_digits(key, expected)
+                else _("check your rounding and the last step ({precision})")).format(precision=wanted)
         if expected.ndim:
-            more = f"{right.sum()} of {right.size} entries are right; {more}"
-        return Feedback(exercise, "wrong", f"{context}close — {more}.", score)
-    what = context or f"{_show(got)} is not it."
+            more = _("{right} of {size} entries are right; {more}").format(right=right.sum(), size=right.size, more=more)
+        return Feedback(exercise, "wrong", context + _("close — {more}.").format(more=more), score)
+    what = context or _("{got} is not it.").format(got=_show(got))
     if expected.ndim and 0 < right.sum() < right.size:
-        places = [", ".join(f"{axis} {int(i) + 1}" for axis, i in zip(("row", "column", "slice"), ix))
+        axes = (_("row {n}"), _("column {n}"), _("slice {n}"))
+        places = [", ".join(axis.format(n=int(i) + 1) for axis, i in zip(axes, ix))
                   if len(ix) > 1 else str(int(ix[0]) + 1) for ix in np.argwhere(~right)[:6]]  # counted from 1
         if expected.ndim == 1:
-            where = f"entry {places[0]} is not" if len(places) == 1 else f"entries {', '.join(places)} are not"
+            where = (_("entry {place} is not") if len(places) == 1 else _("entries {place} are not")).format(
+                place=", ".join(places))
         else:
-            where = (f"the one at {places[0]} is not" if len(places) == 1
-                     else "those at " + "; ".join(places) + " are not")
-        what = f"{context}{right.sum()} of {right.size} entries are right; {where}."
+            where = (_("the one at {place} is not") if len(places) == 1 else _("those at {place} are not")).format(
+                place="; ".join(places))
+        what = context + _("{right} of {size} entries are right; {where}.").format(
+            right=right.sum(), size=right.size, where=where)
     return _wrong(exercise, key, what, score)
 
 
@@ -173,13 +188,14 @@ def _wrong(exercise: str, key: dict, what: str, score: float = 0.0) -> Feedback:
     hints = key["hints"]
     level = min(_shown.get(exercise, 0), len(hints) - 1)
     _shown[exercise] = max(_shown.get(exercise, 0), level + 1)
-    return Feedback(exercise, "wrong", f"{what.strip()} Hint: {hints[level]}{_more(exercise, key)}", score)
+    return Feedback(exercise, "wrong", _("{what} Hint: {hint}").format(
+        what=what.strip(), hint=_text(exercise, hints[level])) + _more(exercise, key), score)
 
 
 def _more(exercise: str, key: dict) -> str:
     left = len(key["hints"]) - _shown.get(exercise, 0)
-    return (f' (hint("{exercise}") gives the next hint.)' if left > 0
-            else f' (hint("{exercise}") shows the worked answer.)')
+    return (_(' (hint("{exercise}") gives the next hint.)') if left > 0
+            else _(' (hint("{exercise}") shows the worked answer.)')).format(exercise=exercise)
 
 
 def _tolerance(key: dict, expected: np.ndarray) -> np.ndarray:
@@ -195,10 +211,10 @@ def _tolerance(key: dict, expected: np.ndarray) -> np.ndarray:
 
 def _precision_words(key: dict) -> str:
     if "decimals" in key:
-        return f"{key['decimals']} decimals"
+        return _("{n} decimals").format(n=key["decimals"])
     if "significant" in key:
-        return f"{key['significant']} significant figures"
-    return f"within {key.get('tolerance', 1e-6):g}"
+        return _("{n} significant figures").format(n=key["significant"])
+    return _("within {tolerance:g}").format(tolerance=key.get("tolerance", 1e-6))
 
 
 def _written_digits(values: np.ndarray) -> int:
@@ -224,10 +240,10 @@ def _significant(value: float) -> int:
 
 def _shape_words(shape: tuple) -> str:
     if shape == ():
-        return "one number"
+        return _("one number")
     if len(shape) == 1:
-        return f"a list of {shape[0]} numbers"
-    return "an array of shape " + "×".join(str(n) for n in shape)
+        return _("a list of {n} numbers").format(n=shape[0])
+    return _("an array of shape {shape}").format(shape="×".join(str(n) for n in shape))
 
 
 def _is_text(value) -> bool:

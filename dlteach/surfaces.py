@@ -7,6 +7,7 @@ from typing import Callable
 
 import numpy as np
 
+from .i18n import N_
 from .nn.module import Module
 from .optim import SGD, AdaGrad
 
@@ -30,18 +31,18 @@ def _two_minima_x() -> tuple[float, float]:
 
 SURFACES = {
     "bowl": Surface(
-        "bowl", lambda x, y: x**2 + y**2, lambda x, y: (2 * x, 2 * y),
+        N_("bowl"), lambda x, y: x**2 + y**2, lambda x, y: (2 * x, 2 * y),
         (-2.5, 2.5, -2.5, 2.5), ((0.0, 0.0),)),
     "valley": Surface(
-        "valley", lambda x, y: 0.1 * x**2 + 2 * y**2, lambda x, y: (0.2 * x, 4 * y),
+        N_("valley"), lambda x, y: 0.1 * x**2 + 2 * y**2, lambda x, y: (0.2 * x, 4 * y),
         (-5.0, 5.0, -2.5, 2.5), ((0.0, 0.0),)),
     "two minima": Surface(
-        "two minima", lambda x, y: (x**2 - 1) ** 2 + 0.3 * x + y**2,
+        N_("two minima"), lambda x, y: (x**2 - 1) ** 2 + 0.3 * x + y**2,
         lambda x, y: (4 * x * (x**2 - 1) + 0.3, 2 * y),
         (-2.0, 2.0, -1.5, 1.5), tuple((m, 0.0) for m in _two_minima_x())),
 }
 
-METHODS = ("plain", "momentum", "AdaGrad")
+METHODS = (N_("plain"), N_("momentum"), N_("AdaGrad"))  # values; _() of each is its label
 
 
 def descend(surface: Surface, start, lr: float, steps: int, method: str = "plain",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
+from .i18n import _
 from .nn.module import Module, positive_int
 
 
@@ -108,7 +109,7 @@ def fit(model: Module, loss_fn: Module, optimizer, X: np.ndarray, y: np.ndarray,
     history = History(updates_per_epoch=math.ceil(n / batch_size))
     best_loss, best_state, since_best, loss0 = math.inf, None, 0, None
     start = time.perf_counter()
-    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress, leave=False)
+    bar = tqdm(range(epochs), desc=_("training"), unit="epoch", disable=not progress, leave=False)
     try:
         for epoch in bar:
             model.train()
@@ -127,11 +128,17 @@ def fit(model: Module, loss_fn: Module, optimizer, X: np.ndarray, y: np.ndarray,
                 loss0 = loss if loss0 is None else loss0
                 if not math.isfinite(loss) or loss > DIVERGENCE_FACTOR * max(1.0, loss0):
                     update = len(history.update_loss) + 1
-                    rise = f", up from {loss0:.3g} at update 1" if update > 1 else ""
-                    raise TrainingDiverged(
-                        f"training diverged: the loss became {loss:.3g} at update {update} (epoch {epoch + 1} of "
-                        f"{epochs}){rise}. The weights are blowing up; the learning rate "
-                        f"{getattr(optimizer, 'lr', math.nan):g} is probably too large, try a smaller one.")
+                    numbers = dict(loss=loss, update=update, epoch=epoch + 1, epochs=epochs, first=loss0,
+                                   lr=getattr(optimizer, "lr", math.nan))
+                    if update > 1:
+                        said = _("training diverged: the loss became {loss:.3g} at update {update} (epoch {epoch} of "
+                                 "{epochs}), up from {first:.3g} at update 1. The weights are blowing up; the learning "
+                                 "rate {lr:g} is probably too large, try a smaller one.")
+                    else:
+                        said = _("training diverged: the loss became {loss:.3g} at update {update} (epoch {epoch} of "
+                                 "{epochs}). The weights are blowing up; the learning rate {lr:g} is probably too "
+                                 "large, try a smaller one.")
+                    raise TrainingDiverged(said.format(**numbers))
                 optimizer.step()
                 total += loss * len(batch)
                 history.update_loss.append(float(loss))

@@ -117,6 +117,7 @@ def test_the_live_picture_shows_the_figures_numbers(explorer):
     explorer.widget()
     explorer.update(lam=1.0, digits="six 8s")
     digits, codes = explorer.live_digits.panels, explorer.live_codes.panels
+    explorer.picture()
     assert [p["title"] for p in digits] == ["digit 8"] * 6
     assert [(p["rows"], p["cols"]) for p in digits] == [(17, 8)] * 6
     assert [(p["rows"], p["cols"]) for p in codes] == [(6, 6)] * 6

@@ -605,6 +605,7 @@ def test_feature_map_explorer_shows_every_stage_with_its_colour_scale(feature_ma
     assert explorer.stage_titles == ["conv 1: 16 maps 8×8", "ReLU 1: 16 maps 8×8", "max pool 1: 16 maps 4×4",
                                      "conv 2: 32 maps 4×4", "ReLU 2: 32 maps 4×4", "max pool 2: 32 maps 2×2"]
     explorer.widget()
+    explorer.picture()
     for panel, im, title in zip(explorer.live_maps.panels, explorer.stage_images, explorer.stage_titles):
         low, high = im.get_clim()  # one scale per stage, for every digit: ±(the largest |value| over them)
         assert low == -high and np.nanmax(np.abs(im.get_array())) <= high
@@ -646,12 +647,12 @@ def test_painting_the_input_by_hand(feature_maps):
     assert explorer.input[4, 4] == 1.0
     explorer.update(shift_cols=0)
     for row, col in [(0, 0), (13, 13)]:  # the margin is paintable too, and shows faint
-        explorer.paint(row, col)
+        explorer.ink(row, col)
         assert explorer.input[row, col] == pytest.approx(0.35)
     assert explorer.reload() == "Misread: the network says 4 (p = 0.11) for this 0. The network misreads 20 of the " \
                                 "20 digits here: is it trained?"  # an untrained network
     np.testing.assert_array_equal(explorer.input[3:11, 3:11], explorer.images[0][0])
-    assert explorer.paint(3, 3).startswith("Your painting")
+    assert explorer.ink(3, 3).startswith("Your painting")
 
 
 def test_feature_map_messages_fit_the_situation():
@@ -666,7 +667,7 @@ def test_feature_map_messages_fit_the_situation():
     assert "Shifted by (+1, +0) pixels" in explorer.update(shift_rows=1) or explorer.message == ""
     explorer.update(shift_rows=0)
     explorer.clear()
-    explorer.paint(3, 3)
+    explorer.ink(3, 3)
     explorer.update(shift_rows=-3, shift_cols=-3)  # the only ink has left the field
     assert explorer.message.endswith("Part of your drawing lies outside it: shift it back.")
 

@@ -65,13 +65,14 @@ def test_gradient_descent_start_follows_the_surface():
 
 def test_gradient_descent_redraws_in_place():
     e = GradientDescentExplorer(surface="bowl", start_x=2.0, start_y=-1.0, lr=0.1, steps=3)
-    axes, line = list(e.fig.axes), e.path_line
+    axes, line = list(e.picture().axes), e.path_line
     np.testing.assert_allclose(np.array(line.get_data()), [[2, 1.6, 1.28, 1.024], [-1, -0.8, -0.64, -0.512]])
     e.update(method="momentum", momentum=0.5, steps=2)
+    e.picture()
     # momentum: v¹ = ∇L, v² = 0.5 v¹ + ∇L(θ¹)
     np.testing.assert_allclose(np.array(line.get_data())[:, 2], [2 - 0.4 - 0.1 * (0.5 * 4 + 3.2), -1 + 0.2 + 0.1 * (0.5 * 2 + 1.6)])
     e.update(surface="valley")
-    assert e.fig.axes == axes and e.path_line is line and e.ax.get_xlim() == (-5.0, 5.0)
+    assert e.picture().axes == axes and e.path_line is line and e.ax.get_xlim() == (-5.0, 5.0)
     assert e.png().startswith(b"\x89PNG")
 
 
@@ -106,10 +107,12 @@ def test_gradient_descent_live_picture_follows_clicks_drags_and_steps():
 
 def test_neuron_explorer_computes_the_lecture_neuron():
     e = NeuronExplorer(w1=1, w2=-2, b=1, a1=1, a2=-1)
+    e.picture()
     z, a = e.point.get_data()
     assert z[0] == 4 and a[0] == pytest.approx(0.982, abs=1e-3)
     assert "= 4" in e.ax_curve.get_title() and e.message == ""
     e.update(activation="ReLU", w1=1, w2=1, b=0, a1=2, a2=1)
+    e.picture()
     assert e.point.get_data()[1][0] == 3
 
 
@@ -142,15 +145,19 @@ def test_neuron_quiet_when_nothing_is_special(neuron):
 
 def test_neuron_axes_and_colours_hold_every_z():
     e = NeuronExplorer(w1=5, w2=-5, b=5, a1=3, a2=-3, activation="ReLU")  # z = 35, a = 35
+    e.picture()
     assert e.ax_curve.get_xlim()[1] > 35 and e.ax_curve.get_ylim()[1] > 35
     assert e.plane.get_clim() == (0.0, 35.0)  # the colour bar reaches the largest output, not 10
     e.update(activation="sigmoid")
+    e.picture()
     assert e.plane.get_clim() == (0.0, 1.0)
     e.update(w1=1, w2=1, b=0, a1=1, a2=1)
+    e.picture()
     assert e.ax_curve.get_xlim() == (-10.0, 10.0)
     for neuron, line in ((dict(w1=5, w2=-5, b=5), ([-3, 2], [-2, 3])),   # the line z = 0 ends where it leaves the plane
                          (dict(w1=0, w2=1, b=5), ([], [])), (dict(w1=1, w2=0, b=2), ([-2, -2], [-3, 3]))):
         e.update(**neuron)
+        e.picture()
         np.testing.assert_allclose(e.boundary.get_data(), line)
 
 

@@ -383,6 +383,7 @@ def test_training_is_live_and_can_pause_and_go_on(explorer):
     steps = explorer.actions()["Train"](None)
     next(steps)
     assert explorer.message.startswith("Training: epoch 1 of 4, reconstruction error")
+    explorer.picture()
     assert explorer.curve.get_xdata().tolist() == [1]  # the picture follows the training
     next(steps)
     steps.close()  # the pause button

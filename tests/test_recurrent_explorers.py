@@ -74,6 +74,7 @@ def test_clipping_caps_the_total_norm_and_keeps_the_direction(grads):
     for key in raw:
         np.testing.assert_allclose(clipped[key], c * raw[key], rtol=1e-5, atol=1e-300)
     assert "Clipping scales all weight gradients" in message
+    grads.picture()
     np.testing.assert_allclose(grads.clipped_line.get_ydata(), c * grads.norm_line.get_ydata(), rtol=1e-5)
     # vanishing gradients are below max_norm already: clipping changes nothing
     message = grads.update(radius=0.5, clip=True, max_norm=10.0)
@@ -147,6 +148,7 @@ def test_each_message_fits_its_situation(changes, says, not_says):
 @pytest.mark.parametrize("radius, length", [(1.5, 60), (2.0, 200), (10.0, 200), (0.1, 200), (1.0, 60)])
 def test_the_linear_reference_stays_inside_the_axes(radius, length):
     explorer = RNNGradientExplorer(radius=radius, length=length)
+    explorer.picture()
     low, high = explorer.ax.get_ylim()
     t, linear = explorer.linear_line.get_data()
     assert len(t) > 0 and low <= linear.min() and linear.max() <= high
@@ -157,6 +159,7 @@ def test_the_live_picture_shows_the_numbers_of_the_static_one():
     explorer = RNNGradientExplorer()
     explorer.widget()
     explorer.update(radius=2.0, length=120, clip=True, max_norm=10.0)
+    explorer.picture()
     np.testing.assert_allclose(explorer.live_norms.y, explorer.norm_line.get_ydata())
     np.testing.assert_allclose(explorer.live_clipped.y, explorer.clipped_line.get_ydata())
     np.testing.assert_allclose(explorer.live_linear.y, explorer.linear_line.get_ydata())
@@ -185,6 +188,7 @@ def test_hard_gates_reproduce_the_lecture_trace():
     trace = explorer.trace
     np.testing.assert_array_equal(trace.cell, [1.7, 1.7, 1.7, 0.0])
     np.testing.assert_array_equal(trace.output, [0.0, 0.0, 1.7, 0.0])
+    explorer.picture()
     np.testing.assert_array_equal(explorer.trace_plot.cell_line.get_ydata(), trace.cell)
     np.testing.assert_array_equal(explorer.trace_plot.out_line.get_ydata(), trace.output)
     grid = explorer.trace_plot.image.get_array()
@@ -282,6 +286,7 @@ def test_situations_give_a_message(changes, expected):
 
 def test_long_sequences_keep_their_tick_labels_inside():
     explorer = LSTMGateExplorer(inputs=" ".join(["1"] + ["0"] * 59))
+    explorer.picture()
     ticks = explorer.trace_plot.ax_cell.get_xticks()
     assert list(ticks) == list(range(0, 60, 5)) and explorer.trace_plot.texts[2] == [""] * 60
 
@@ -304,6 +309,7 @@ def test_trained_lstm_remembers_where_an_rnn_of_the_same_size_does_not():
     assert explorer.update(example=5) == ""
     lstm = explorer.model.rnn
     lstm.forward(explorer.test_X[:, 5:6])
+    explorer.picture()
     np.testing.assert_allclose(explorer.trace_plot.cell_line.get_ydata(), lstm.cells[:, 0, unit])
     np.testing.assert_allclose(explorer.trace_plot.image.get_array()[2], lstm.gates["forget"][:, 0, unit])
     assert explorer.mean_cells.shape == (T, 4, 16)
@@ -344,6 +350,7 @@ def test_controls_that_do_nothing_in_a_mode_are_hidden_and_the_legend_follows():
     assert explorer.live_means.visible and not any(p["clickable"] for p in explorer.live_grid.panels)
     assert "storing" in explorer.live_cell.labels[0]
     controls["source"].value = SOURCES[0]  # back to the memory cell: no stale "(storing …)" legend
+    explorer.picture()
     assert explorer.trace_plot.cell_line.get_label() == "cell $c_t$" and explorer.live_cell.labels == ["cell c_t"]
     assert not explorer.live_means.visible and explorer.hand_controls.layout.display is None
 

@@ -11,6 +11,7 @@ import ast
 import gc
 import importlib
 import inspect
+import io
 import json
 import math
 import pkgutil
@@ -31,6 +32,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from PIL import Image
 
 import dlteach
 import dlteach.models
@@ -137,6 +139,35 @@ def test_a_thousand_updates_leave_figures_and_memory_flat(cls):
     assert explorer.fig is fig and plt.get_fignums() == figures, "an update created a figure"
     assert len(fig.findobj()) == artists, "artists pile up: an update adds to the figure instead of redrawing"
     assert grown < RSS_TOLERANCE, f"memory grew by {grown / 2**20:.1f} MB over {cycles * len(cycle)} updates"
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)), dtype=np.int16)
+
+
+@pytest.mark.parametrize("cls", EXPLORERS, ids=lambda c: c.__name__)
+def test_the_static_picture_is_painted_only_when_asked_and_shows_the_last_state(cls):
+    """With the live view shown, slider moves cost no matplotlib; the picture asked for afterwards is
+    the one an explorer painting after every move would show."""
+    lazy, eager = build(cls), build(cls)
+    lazy._repr_mimebundle_()  # as a notebook shows it: the live widget, and the picture for static viewers
+    eager.png()
+    painted = []
+    paint = lazy.paint
+    lazy.paint = lambda: (painted.append(True), paint())
+    moves = update_cycle(lazy)[:10]  # not the whole cycle: it would end where it began
+    for name, value in moves:
+        lazy.update(**{name: value})
+        eager.update(**{name: value})
+        eager.png()
+    assert not painted, "a move with the live view shown painted the matplotlib figure"
+    # the same picture, give or take the anti-aliasing of a layout solved a different number of times
+    difference = np.abs(pixels(lazy.png()) - pixels(eager.png())).max()
+    assert difference <= 2, f"the static picture after {moves} is not the last state's"
+    assert len(painted) == 1
+    lazy.png()
+    assert len(painted) == 1, "an unchanged explorer painted its figure again"
+    lazy.close()
 
 
 EXTREME_CASES = [pytest.param(cls, key, id=f"{cls.__name__}-{key}")

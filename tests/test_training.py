@@ -476,7 +476,9 @@ def test_backprop_explorer_messages_fit_their_situations():
     msg = e.update(steps=0)  # tip 1: compare the δ of the layers before any update
     assert msg.startswith("No update yet") and "layer 1 3.2e-03, layer 2 5.4e-02, output 1.5e-01" in msg
     assert e.update(steps=3) == "Reached the maximum of 3 iterations with E = 0.0967 still above the tolerance 0.01."
-    assert "maximum of 1 iteration with" in e.update(steps=1) and "after 1 update:" in e.ax_net.get_title()
+    assert "maximum of 1 iteration with" in e.update(steps=1)
+    e.picture()
+    assert "after 1 update:" in e.ax_net.get_title()
     msg = e.update(steps=30, x1=3.0, x2=-3.0)  # tip 3: the first layer saturates, and the message says so
     assert msg.startswith("E = 0.009999 is below the tolerance 0.01") and "Layer 1's sigmoids are saturated" in msg
     assert "saturated" not in e.update(x1=1.0, x2=-1.0)
@@ -498,13 +500,17 @@ def test_backprop_explorer_live_picture_shows_the_figures_numbers():
     assert {0.01, 1.0, 100.0} <= set(ETAS)
     e = BackpropExplorer()
     e.widget()
+    d = e.diagram
+    texts = {"weights": [t for layer in d.edge_text for row in layer for t in row],
+             "inside": sum(d.inside, []), "above": sum(d.above, []), "below": sum(d.below, [])}
     for changes in [{}, dict(x1=3.0, x2=-3.0, lr=5.0, steps=12), dict(t1=0.5, t2=0.5, lr=100.0, tolerance=1e-5)]:
         e.update(**changes)
+        e.picture()
         np.testing.assert_allclose(e.live_errors.y, e.err_line.get_ydata())
         assert list(e.live_tolerance.y) == [e.state["tolerance"]] * 2
         assert e.live_net.title == e.ax_net.get_title()
-        for texts, mark in e.live_texts.values():
-            assert list(mark.text) == [t.get_text() for t in texts]
+        for name, mark in e.live_texts.items():
+            assert list(mark.text) == [t.get_text() for t in texts[name]]
         line = e.diagram.edges[0][0][0]
         assert e.live_edges[0].colors == [to_hex(line.get_color())]
         low, high = e.ax_err.get_ylim()
@@ -548,6 +554,7 @@ def test_gradient_flow_trains_on_the_button_and_keeps_a_few_runs():
     assert run["updates"] == 102 and run["loss"][-1] < 0.5 * run["loss"][0]
     assert "Trained 102 updates: the training loss went from 2.57 to 0.74." in e.message
     np.testing.assert_allclose(np.ravel(e.live_loss.y), run["loss"])
+    e.picture()
     np.testing.assert_allclose(e.live_lines["grad"].y, e.grad_line.get_ydata())
     e.update(activation="sigmoid", gain=1.0)
     button.click()

@@ -121,9 +121,11 @@ def test_deep_vs_fat_counts_live_and_trains_on_the_button():
     e = DeepVsFatExplorer(depth=3, width=6, epochs=20, data="moons")
     # 3·6 + 7·6 + 7·6 + 7·2 = 116 against one layer of 23: 3·23 + 24·2 = 117
     assert "Parameters: 116 thin + tall, 117 fat + short" in e.message and "▶ train" in e.message
+    e.picture()
     assert "1 × 23" in e.ax_fat.get_title()
     message = e.train()
     assert message.startswith("After 20 of 20 epochs: test accuracy thin + tall")
+    e.picture()
     assert e.nets[0].epochs == 20 and len(e.loss_deep.get_ydata()) == 20
     message = e.update(width=7)  # counts follow; the nets start again
     assert "Parameters: 149 thin + tall" in message and "start again from scratch" in message
@@ -257,6 +259,7 @@ def test_universality_explorer_extremes():
             assert isinstance(e.update(target=target, n=n), str)
     for steepness in (STEEPNESSES[0], STEEPNESSES[-1]):
         assert isinstance(e.update(target="bump", n=MAX_NEURONS, steepness=steepness), str)
+        e.picture()
         assert np.all(np.isfinite(e.fit_line.get_ydata()))
     with pytest.raises(ValueError, match="n \\(hidden neurons\\) must be a positive integer"):
         sigmoid_network(TARGETS["sine"], 0)
@@ -265,8 +268,10 @@ def test_universality_explorer_extremes():
 def test_universality_steepness_4_is_exact_and_the_error_decides_exercise_6_3():
     e = UniversalityExplorer(target="sine", n=8)
     assert 4.0 in STEEPNESSES and e.control_widgets["steepness"].value == 4.0
+    e.picture()
     assert "w = 32, max error 0.05039" in e.ax_fit.get_title()  # 0.0504: not below 0.05 …
     e.update(n=9)
+    e.picture()
     assert "max error 0.04396" in e.ax_fit.get_title()           # … and n = 9 is
     assert check("06.3", 9).status == "correct" and e.message == ""
 
@@ -296,6 +301,7 @@ def test_universality_fits_the_curve_the_learner_draws():
     drawn = 0.3 + 0.5 * X_GRID ** 2                      # a curve drawn over the plot, sent back on mouse-up
     e.live_target.set_state({"y": drawn.tolist()})
     assert e.state["target"] == DRAWN and e.control_widgets["target"].value == DRAWN
+    e.picture()
     np.testing.assert_allclose(e.target_line.get_ydata(), drawn)
     assert e.error == pytest.approx(max_error(sigmoid_network(drawn, 20), drawn)) and e.error < 0.005
     np.testing.assert_allclose(e.live_fit.y, e.fit_line.get_ydata())
@@ -305,6 +311,7 @@ def test_universality_fits_the_curve_the_learner_draws():
     assert len(e.live_parts.y) == 5 and "n = 5" in e.live_figures[0].title
     e.update(target="sine")
     e.update(target=DRAWN)                                # chosen again: the last drawing comes back
+    e.picture()
     np.testing.assert_allclose(e.target_line.get_ydata(), drawn)
     with pytest.raises(ControlError, match="400 finite values"):
         e.draw_target([0.0, float("nan")])
@@ -323,8 +330,11 @@ def test_universality_lesson_tips():
 def test_universality_drawing_starts_from_the_curve_shown():
     e = UniversalityExplorer(target="bump")
     e.update(target=DRAWN)                                # nothing drawn yet: start from the bump
+    e.picture()
     np.testing.assert_allclose(e.target_line.get_ydata(), TARGETS["bump"](X_GRID))
-    assert np.all(UniversalityExplorer(target=DRAWN).target_line.get_ydata() == 0)  # a blank page to draw on
+    blank = UniversalityExplorer(target=DRAWN)
+    blank.picture()
+    assert np.all(blank.target_line.get_ydata() == 0)  # a blank page to draw on
 
 
 @pytest.mark.parametrize("explorer, buttons, picture", [

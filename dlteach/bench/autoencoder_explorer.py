@@ -11,10 +11,9 @@ def rows() -> list[Row]:
 
     explorer = AutoencoderExplorer()
     return [
-        update_row("autoencoder explorer: λ slider, update only", explorer, "lam", LAMBDAS, frame=False),
-        update_row("autoencoder explorer: λ slider, update + frame", explorer, "lam", LAMBDAS),
-        update_row("autoencoder explorer: test digits, update + frame", explorer, "digits",
+        update_row("autoencoder explorer: λ slider", explorer, "lam", LAMBDAS),
+        update_row("autoencoder explorer: test digits", explorer, "digits",
                    ["0 to 5", "4 to 9", "six 3s", "six 8s"]),
-        update_row("autoencoder explorer: code size (36 learned, 64 not yet), update + frame", explorer,
+        update_row("autoencoder explorer: code size (36 learned, 64 not yet)", explorer,
                    "code_size", [36, 64]),
     ]

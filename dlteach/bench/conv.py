@@ -1,5 +1,5 @@
 """Lesson 8: the convolution layer's forward + backward pass against PyTorch's (both on one
-thread), and the feature-map explorer's frame time."""
+thread), and the feature-map explorer's kernel time per move."""
 
 from __future__ import annotations
 
@@ -54,4 +54,4 @@ def explorer_row() -> Row:
 
     data = load_digits(images=True)
     explorer = FeatureMapExplorer(small_cnn(seed=0), data.X_test, data.y_test)
-    return update_row("feature-map explorer: update + live picture", explorer, "shift_cols", [-2, -1, 0, 1, 2])
+    return update_row("feature-map explorer: shift slider", explorer, "shift_cols", [-2, -1, 0, 1, 2])

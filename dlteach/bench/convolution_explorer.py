@@ -11,6 +11,5 @@ def rows() -> list[Row]:
     explorer = ConvolutionExplorer()
     steps = range(16)  # the lecture's 4×4 output map, window by window
     return [
-        update_row("convolution explorer: step update only", explorer, "position", steps, frame=False),
-        update_row("convolution explorer: step update + frame", explorer, "position", steps),
+        update_row("convolution explorer: step", explorer, "position", steps),
     ]

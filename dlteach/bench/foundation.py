@@ -11,8 +11,7 @@ def rows() -> list[Row]:
 
     rates = [0.01, 0.02, 0.1, 0.3, 0.6]
     return [
-        update_row("gradient-descent explorer: update only", GradientDescentExplorer(), "lr", rates, frame=False),
-        update_row("gradient-descent explorer: update + frame", GradientDescentExplorer(), "lr", rates),
-        update_row("neuron explorer: weight slider (ReLU), update + live picture", NeuronExplorer(activation="ReLU"),
+        update_row("gradient-descent explorer: η slider", GradientDescentExplorer(), "lr", rates),
+        update_row("neuron explorer: weight slider (ReLU)", NeuronExplorer(activation="ReLU"),
                    "w1", [-5.0, -2.5, 0.0, 2.5, 5.0]),
     ]

@@ -39,9 +39,8 @@ def rows() -> list[Row]:
     return [
         ratio_row(f"RBM epoch, digits 64→{N_HIDDEN}, batch {BATCH}, CD-1 (recording errors)", our_epoch,
                   their_epoch, "scikit-learn BernoulliRBM", goal=1.0, repeat=15),
-        update_row("RBM explorer: Gibbs steps, update only", explorer, "sample_steps", steps, frame=False),
-        update_row("RBM explorer: Gibbs steps, update + live picture", explorer, "sample_steps", steps),
-        update_row("RBM explorer: one Gibbs step at a time, update + live picture", explorer, "sample_steps",
+        update_row("RBM explorer: Gibbs steps", explorer, "sample_steps", steps),
+        update_row("RBM explorer: one Gibbs step at a time", explorer, "sample_steps",
                    range(101, 200)),
-        update_row("RBM explorer: k (no sampling), update + live picture", explorer, "k", [2, 5, 1]),
+        update_row("RBM explorer: k (no sampling)", explorer, "k", [2, 5, 1]),
     ]

@@ -20,15 +20,14 @@ def rows() -> list[Row]:
     trained = LSTMGateExplorer(epochs=1)
     trained.train()
     return [
-        update_row("RNN gradient explorer: ρ slider at T = 200, update only", gradients, "radius", radii, frame=False),
-        update_row("RNN gradient explorer: ρ slider at T = 200, update + live picture", gradients, "radius", radii),
-        update_row("LSTM gate explorer: typed keep gates, update + live picture", hand, "keep",
+        update_row("RNN gradient explorer: ρ slider at T = 200", gradients, "radius", radii),
+        update_row("LSTM gate explorer: typed keep gates", hand, "keep",
                    ["0 1 1 0", "0 1 0 0", "0 0.9 0.9 0", "0 1 1 1"]),
-        update_row("LSTM gate explorer: a click on the gate grid, update + live picture", hand, "read",
+        update_row("LSTM gate explorer: a click on the gate grid", hand, "read",
                    ["0 0 1 0", "0 0 1 1", "0 1 1 1"]),
-        update_row("LSTM gate explorer: length 4 ↔ 40 (one row typed), update + live picture", hand, "inputs",
+        update_row("LSTM gate explorer: length 4 ↔ 40 (one row typed)", hand, "inputs",
                    ["1.7 0 0 0", " ".join(["1.7"] + ["0"] * 39)]),
-        update_row("LSTM gate explorer: memory cell ↔ LSTM cell, update + live picture", hand, "source", SOURCES[:2]),
-        update_row("LSTM gate explorer: trained LSTM, example slider, update + live picture", trained, "example",
+        update_row("LSTM gate explorer: memory cell ↔ LSTM cell", hand, "source", SOURCES[:2]),
+        update_row("LSTM gate explorer: trained LSTM, example slider", trained, "example",
                    range(20)),
     ]

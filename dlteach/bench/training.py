@@ -54,6 +54,6 @@ def rows() -> list[Row]:
     return [
         ratio_row(f"MLP {'→'.join(map(str, SIZES))} training step, batch {BATCH}, float32",
                   numpy_step, torch_step, "torch CPU", goal=1.0, repeat=51),
-        update_row("backprop explorer: 100 BP iterations + frame", backprop, "lr", [0.2, 1.0, 5.0]),
-        update_row("gradient-flow explorer: 20 layers + frame", flow, "gain", [1.0, 2.45, 4.0]),
+        update_row("backprop explorer: 100 BP iterations", backprop, "lr", [0.2, 1.0, 5.0]),
+        update_row("gradient-flow explorer: 20 layers", flow, "gain", [1.0, 2.45, 4.0]),
     ]

@@ -26,12 +26,11 @@ def rows() -> list[Row]:
     widths = [8, 10, 9, 12]                 # two trained pairs, two parameter counts only
     universality = UniversalityExplorer()
     return [
-        update_row("mini-batch explorer: batch-size slider, update only", minibatch, "batch_size", sizes, frame=False),
-        update_row("mini-batch explorer: batch-size slider, update + frame", minibatch, "batch_size", sizes),
-        update_row("deep-vs-fat explorer: width slider, update + frame", deep, "width", widths),
-        update_row("universality explorer: neurons slider, update + live picture", universality, "n",
+        update_row("mini-batch explorer: batch-size slider", minibatch, "batch_size", sizes),
+        update_row("deep-vs-fat explorer: width slider", deep, "width", widths),
+        update_row("universality explorer: neurons slider", universality, "n",
                    [3, 8, 15, 30, 60]),
-        update_row("universality explorer: steepness slider (error curve refitted), update + live picture",
+        update_row("universality explorer: steepness slider (error curve refitted)",
                    universality, "steepness", [2.0, 4.0, 8.0]),
         drawing_row(universality, X_GRID),
     ]

@@ -14,10 +14,12 @@ whose gates are saturated by large weights and biases and gets the same trace.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..i18n import N_, _
 from ..nn.recurrent import LSTMCell
 
 LECTURE_EXAMPLE = {
@@ -41,6 +43,7 @@ class MemoryCellTrace:
     output: np.ndarray
 
     columns = ("inputs", "write", "keep", "read", "cell", "output")
+    headings = (N_("inputs"), N_("write"), N_("keep"), N_("read"), N_("cell"), N_("output"))  # the table's, translated
 
     def rows(self) -> list[dict[str, float]]:
         return [{"t": t, **{name: float(getattr(self, name)[t]) for name in self.columns}}
@@ -49,12 +52,18 @@ class MemoryCellTrace:
     def __str__(self) -> str:
         def fmt(v):
             return f"{round(v, 4) + 0.0:g}"  # + 0.0 turns −0 into 0
-        lines = ["  t" + "".join(f"{name:>8}" for name in self.columns)]
+        lines = ["  t" + "".join(_right(_(name), 8) for name in self.headings)]
         for row in self.rows():
             lines.append(f"{row['t']:>3}" + "".join(f"{fmt(row[name]):>8}" for name in self.columns))
         return "\n".join(lines)
 
     __repr__ = __str__
+
+
+def _right(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` columns of a terminal, where a Chinese character takes two."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return " " * max(width - columns, 0) + text
 
 
 def _signals(inputs, write, keep, read) -> list[np.ndarray]:

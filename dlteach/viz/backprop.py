@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Circle
 
+from ..i18n import _
+
 POSITIVE, NEGATIVE = "tab:blue", "tab:red"
 
 
@@ -82,7 +84,7 @@ class NetworkDiagram:
                 store.append([ax.text(x, y + dy, "", ha="center", va="center", zorder=5, **kw) for x, y in column])
             for x, y in column:
                 ax.add_patch(Circle((x, y), 0.17, fc="#fff6e0", ec="#8a6d1d", lw=1.2, zorder=3))
-        names = layer_names or ["input"] + [f"layer {l}" for l in range(1, len(self.sizes))]
+        names = layer_names or [_("input")] + [_("layer {l}").format(l=l) for l in range(1, len(self.sizes))]
         for l, name in enumerate(names):
             ax.text(1.6 * l, (max(self.sizes) - 1) / 2 + 0.55, name, ha="center", fontsize=10)
         ax.set(xlim=(-0.4, 1.6 * (len(self.sizes) - 1) + 0.4), ylim=(-(max(self.sizes) - 1) / 2 - 0.5, (max(self.sizes) - 1) / 2 + 0.75))
@@ -92,13 +94,11 @@ class NetworkDiagram:
     def show(self, weights=None, inside=None, above=None, below=None, fmt: str = "{:.2f}") -> None:
         """``weights`` a list of W^l (out, in); ``inside``/``above``/``below`` one vector per layer (or None)."""
         if weights is not None:
-            largest = max(float(np.abs(W).max()) for W in weights) or 1.0
-            for W, lines, texts in zip(weights, self.edges, self.edge_text):
-                for j, (row_lines, row_texts) in enumerate(zip(lines, texts)):
-                    for i, (line, text) in enumerate(zip(row_lines, row_texts)):
-                        w = float(W[j, i])
-                        line.set(color=POSITIVE if w >= 0 else NEGATIVE, linewidth=0.5 + 3.5 * abs(w) / largest)
-                        text.set_text(fmt.format(w))
+            lines = (line for layer in self.edges for row in layer for line in row)
+            texts = (text for layer in self.edge_text for row in layer for text in row)
+            for line, text, (colour, width, label) in zip(lines, texts, weight_styles(weights, fmt)):
+                line.set(color=colour, linewidth=width)
+                text.set_text(label)
         for values, store in [(inside, self.inside), (above, self.above), (below, self.below)]:
             if values is None:
                 continue
@@ -106,3 +106,11 @@ class NetworkDiagram:
                 for text, v in zip(texts, [] if column is None else np.ravel(column)):
                     text.set_text(v if isinstance(v, str) else fmt.format(v))
 
+
+
+def weight_styles(weights, fmt: str = "{:.2f}") -> list[tuple[str, float, str]]:
+    """The colour, line width and label of every weight of ``weights`` (a list of W^l, (out, in)),
+    layer by layer and row by row: blue positive, red negative, thicker when larger."""
+    largest = max(float(np.abs(W).max()) for W in weights) or 1.0
+    return [(POSITIVE if w >= 0 else NEGATIVE, 0.5 + 3.5 * abs(w) / largest, fmt.format(w))
+            for W in weights for w in np.ravel(W).tolist()]

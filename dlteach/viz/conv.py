@@ -6,6 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from ..i18n import _, ngettext
 from ..nn import Sequential
 from .unsupervised import show_filters, tile
 
@@ -42,7 +43,9 @@ def plot_feature_maps(model: Sequential, image: np.ndarray, title: str = "", per
     mosaics = []
     for name, maps in stages:
         c, h, w = maps.shape
-        mosaics.append((f"{name}: {c} map{'s' if c > 1 else ''} of {h}×{w}", maps, tile(maps, min(c, per_row), (h, w))))
+        label = ngettext("{name}: {n} map of {h}×{w}", "{name}: {n} maps of {h}×{w}", c).format(
+            name=_("input") if name == "input" else name, n=c, h=h, w=w)
+        mosaics.append((label, maps, tile(maps, min(c, per_row), (h, w))))
     widths = [m.shape[1] for _, _, m in mosaics]
     heights = [m.shape[0] * max(widths) / m.shape[1] if i else m.shape[0] * 2 for i, (_, _, m) in enumerate(mosaics)]
     fig, axes = plt.subplots(len(stages), 1, figsize=(9.6 if colorbar else 9, 0.09 * sum(heights) + 0.45 * len(stages)),
@@ -64,9 +67,9 @@ def plot_feature_maps(model: Sequential, image: np.ndarray, title: str = "", per
     return fig
 
 
-def plot_filters(ax, weight: np.ndarray, title: str = "filters", shared_scale: bool = False):
+def plot_filters(ax, weight: np.ndarray, title: str | None = None, shared_scale: bool = False):
     """The kernels of a convolution layer, ``weight`` (out, in, kh, kw): one row per output map,
-    one column per input map (red positive, blue negative).
+    one column per input map (red positive, blue negative), titled ``title`` (by default "filters").
 
     By default each kernel is scaled to its own largest |w|, so weak and strong kernels are equally
     visible. With ``shared_scale`` all kernels share one scale, ±(the largest |w| of the layer), and a
@@ -76,6 +79,7 @@ def plot_filters(ax, weight: np.ndarray, title: str = "filters", shared_scale: b
     if weight.ndim != 4:
         raise ValueError(f"plot_filters expected weight of shape (out, in, kh, kw), got {weight.shape}")
     out, inp, kh, kw = weight.shape
+    title = _("filters") if title is None else title
     ncols = inp if inp > 1 else min(out, 8)
     if not shared_scale:
         return show_filters(ax, weight.reshape(-1, kh * kw).T, ncols, (kh, kw), title)
@@ -84,5 +88,5 @@ def plot_filters(ax, weight: np.ndarray, title: str = "filters", shared_scale: b
                    interpolation="nearest")
     ax.set_title(title)
     ax.axis("off")
-    ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.02, label="weight")
+    ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.02, label=_("weight"))
     return im

@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 
+from ..i18n import N_, _
 from .grids import hex_colours, number
 
 _COLOURS = {"x": "#dbe9f6", "s": "#fde3c8", "o": "#d9f0d3"}
@@ -54,7 +55,7 @@ def draw_unfolded_rnn(ax, steps: int = 3) -> None:
     ax.add_patch(FancyBboxPatch((0.74, ys["s"] - 0.06), 0.12, 0.12, boxstyle="square,pad=0", fc="black"))
     ax.text(1.0, ys["s"], "W", color=_WEIGHT_COLOURS["W"], fontsize=12, fontweight="bold", ha="center", va="center")
     _arrow(ax, (1.35, ys["s"]), (2.0, ys["s"]), color="0.5", lw=2.5, mutation_scale=20)
-    ax.text(1.67, ys["s"] + 0.22, "unfold", ha="center", fontsize=11, color="0.35")
+    ax.text(1.67, ys["s"] + 0.22, _("unfold"), ha="center", fontsize=11, color="0.35")
     # the unfolded network: one column per time step
     names = {1: ["t"], 2: ["t-1", "t"], 3: ["t-1", "t", "t+1"]}.get(steps, [f"{k}" for k in range(1, steps + 1)])
     x0, dx = 3.4, 1.45
@@ -101,7 +102,7 @@ def draw_encoder_decoder(ax, source=("the", "cat", "sleeps"), target=("le", "cha
     ax.add_patch(FancyBboxPatch((code_x - 0.3, y_s - 0.3), 0.6, 0.6, boxstyle="round,pad=0.02,rounding_size=0.1",
                                 fc="#fff2a8", ec="0.25", lw=1.6))
     ax.text(code_x, y_s, "$c$", ha="center", va="center", fontsize=13)
-    ax.text(code_x, y_s - 0.55, "the sentence\nas one vector", ha="center", va="top", fontsize=9, color="0.3")
+    ax.text(code_x, y_s - 0.55, _("the sentence\nas one vector"), ha="center", va="top", fontsize=9, color="0.3")
     _arrow(ax, (enc[-1] + 0.32, y_s), (code_x - 0.32, y_s), color="0.3")
     _arrow(ax, (code_x + 0.32, y_s), (dec[0] - 0.32, y_s), color="0.3")
     inputs, outputs = ["⟨go⟩"] + target, target + ["⟨end⟩"]
@@ -117,9 +118,9 @@ def draw_encoder_decoder(ax, source=("the", "cat", "sleeps"), target=("le", "cha
             ax.add_patch(FancyArrowPatch((x + 0.25, y_out - 0.1), (dec[k + 1] - 0.25, y_in + 0.12),
                                          arrowstyle="-|>", mutation_scale=11, lw=1, ls="--", color="0.55",
                                          connectionstyle="arc3,rad=-0.15"))
-    ax.text(enc[-1] + 0.3, y_out + 0.55, "encoder: reads the source", ha="right", fontsize=11,
+    ax.text(enc[-1] + 0.3, y_out + 0.55, _("encoder: reads the source"), ha="right", fontsize=11,
             color=_WEIGHT_COLOURS["U"])
-    ax.text(dec[0] - 0.3, y_out + 0.55, "decoder: predicts the next word", ha="left", fontsize=11,
+    ax.text(dec[0] - 0.3, y_out + 0.55, _("decoder: predicts the next word"), ha="left", fontsize=11,
             color=_WEIGHT_COLOURS["W"])
     ax.set_xlim(enc[0] - 0.6, dec[-1] + 0.6)
     ax.set_ylim(y_in - 0.45, y_out + 0.9)
@@ -131,35 +132,40 @@ class GateTrace:
     The top panel is a grid with one column per time step: the value offered to the cell
     (x_t with hard gates, g_t in a trained LSTM) and the write (input), keep (forget) and read
     (output) gates, shaded from 0 (white) to 1 (green) and, for short sequences, written out.
-    The bottom panel plots the cell c_t and the output.
+    The bottom panel plots the cell c_t and the output. ``show`` computes what a sequence shows;
+    ``paint`` sets the artists from it.
     """
 
     max_labels = 24  # the values offered are written into the grid for sequences up to this long,
-    max_numbers = 12  # and the gate values up to this long (more text makes every frame slower)
-    rows = ("value in", "write (input)", "keep (forget)", "read (output)")
+    max_numbers = 12  # and the gate values up to this long (more text makes the picture slower to draw)
+    rows = (N_("value in"), N_("write (input)"), N_("keep (forget)"), N_("read (output)"))  # shown translated
 
     def __init__(self, fig, gridspec=None, max_steps: int = 200):
         spec = gridspec if gridspec is not None else fig.add_gridspec(1, 1)[0]
         self.ax_gates, self.ax_cell = spec.subgridspec(2, 1, height_ratios=[1.15, 1], hspace=0.08).subplots(sharex=True)
         self.image = self.ax_gates.imshow(np.zeros((4, 1)), cmap="Greens", vmin=0, vmax=1.6, aspect="auto",
                                           interpolation="nearest", extent=(-0.5, 0.5, 3.5, -0.5))
-        self.ax_gates.set_yticks(range(4), self.rows)
+        self.ax_gates.set_yticks(range(4), [_(row) for row in self.rows])
         self.ax_gates.axhline(0.5, color="0.3", lw=1)
         self.labels = [[self.ax_gates.text(0, r, "", ha="center", va="center", fontsize=8) for r in range(4)]
-                       for _ in range(self.max_labels)]
-        (self.cell_line,) = self.ax_cell.plot([], [], "o-", color="#d95f02", lw=2, ms=4, label="cell $c_t$")
-        (self.out_line,) = self.ax_cell.plot([], [], "s--", color="#1b9e77", lw=1.5, ms=4, label="output")
+                       for _k in range(self.max_labels)]
+        (self.cell_line,) = self.ax_cell.plot([], [], "o-", color="#d95f02", lw=2, ms=4, label=_("cell $c_t$"))
+        (self.out_line,) = self.ax_cell.plot([], [], "s--", color="#1b9e77", lw=1.5, ms=4, label=_("output"))
         self.ax_cell.axhline(0, color="0.6", lw=0.8)
-        self.ax_cell.set_xlabel("time step t")
-        self.ax_cell.set_ylabel("value")
+        self.ax_cell.set_xlabel(_("time step t"))
+        self.ax_cell.set_ylabel(_("value"))
         self.legend = self.ax_cell.legend(loc="upper left", fontsize=8, ncol=2)
         self.ax_cell.grid(alpha=0.3)
         self.max_steps = max_steps
-        self.texts = [[] for _ in range(4)]  # what each row of the grid writes in its cells
+        self.grid = np.zeros((4, 1))  # the shades of the grid's cells, one row per signal
+        self.texts = [[] for _row in range(4)]  # what each row of the grid writes in its cells
 
-    def show(self, value, write, keep, read, cell, output, output_label="output", value_labels=None,
-             cell_label="cell $c_t$"):
-        """Redraw for one sequence: each argument has one entry per step t = 0…T−1."""
+    def show(self, value, write, keep, read, cell, output, output_label=None, value_labels=None, cell_label=None):
+        """Compute the picture of one sequence: each argument has one entry per step t = 0…T−1.
+        ``xlim`` and ``ylim`` are the cell panel's limits; a caller may widen them before ``paint``.
+        The lines' labels are "cell $c_t$" and "output" unless ``cell_label`` and ``output_label`` say otherwise."""
+        output_label = _("output") if output_label is None else output_label
+        cell_label = _("cell $c_t$") if cell_label is None else cell_label
         arrays = [np.asarray(a, dtype=np.float64).ravel() for a in (value, write, keep, read, cell, output)]
         steps = arrays[0].size
         if any(a.size != steps for a in arrays) or not 1 <= steps <= self.max_steps:
@@ -167,13 +173,23 @@ class GateTrace:
                              f"got {[a.size for a in arrays]}")
         value, write, keep, read, cell, output = arrays
         scale = max(np.abs(value).max(), 1e-12)
-        grid = np.vstack([0.6 * np.abs(value) / scale, write, keep, read])  # the value row in a lighter shade
-        self.image.set_data(grid)
-        self.image.set_extent((-0.5, steps - 0.5, 3.5, -0.5))
-        t = np.arange(steps)
+        self.grid = grid = np.vstack([0.6 * np.abs(value) / scale, write, keep, read])  # the value row lighter
         labels = value_labels if value_labels is not None else [f"{v:.3g}" for v in value]
         self.texts = [[(labels[k] if r == 0 else number(round(grid[r, k], 2))) if steps <= limit else ""
                        for k in range(steps)] for r, limit in enumerate([self.max_labels] + [self.max_numbers] * 3)]
+        self.cell, self.output, self.line_labels = cell, output, (cell_label, output_label)
+        self.xlim = (-0.5, steps - 0.5)
+        low, high = min(cell.min(), output.min(), 0.0), max(cell.max(), output.max(), 0.0)
+        pad = 0.15 * max(high - low, 1e-3)
+        self.ylim = (low - pad, high + 3 * pad)  # headroom for the legend
+        every = next(n for n in (1, 2, 5, 10, 20, 50) if (steps - 1) / n <= self.max_labels)
+        self.xticks = np.arange(0, steps, every)
+
+    def paint(self):
+        """Set the artists from the last ``show``."""
+        grid, steps = self.grid, self.grid.shape[1]
+        self.image.set_data(grid)
+        self.image.set_extent((-0.5, steps - 0.5, 3.5, -0.5))
         for k, column in enumerate(self.labels):
             for r, label in enumerate(column):
                 show = k < steps and bool(self.texts[r][k])
@@ -182,25 +198,21 @@ class GateTrace:
                     label.set_position((k, r))
                     label.set_text(self.texts[r][k])
                     label.set_color("white" if r > 0 and grid[r, k] > 0.9 else "black")
-        self.cell_line.set_data(t, cell)
-        self.cell_line.set_label(cell_label)
-        self.out_line.set_data(t, output)
-        self.out_line.set_label(output_label)
-        for text, label in zip(self.legend.get_texts(), (cell_label, output_label)):
-            text.set_text(label)  # in place: a new legend costs more than the rest of the frame
-        self.ax_cell.set_xlim(-0.5, steps - 0.5)
-        low, high = min(cell.min(), output.min(), 0.0), max(cell.max(), output.max(), 0.0)
-        pad = 0.15 * max(high - low, 1e-3)
-        self.ax_cell.set_ylim(low - pad, high + 3 * pad)  # headroom for the legend
-        every = next(n for n in (1, 2, 5, 10, 20, 50) if (steps - 1) / n <= self.max_labels)
-        self.ax_cell.set_xticks(np.arange(0, steps, every))
+        t = np.arange(steps)
+        for line, values, label, text in zip((self.cell_line, self.out_line), (self.cell, self.output),
+                                             self.line_labels, self.legend.get_texts()):
+            line.set_data(t, values)
+            line.set_label(label)
+            text.set_text(label)  # in place: a new legend costs more than the rest of the picture
+        self.ax_cell.set_xlim(*self.xlim)
+        self.ax_cell.set_ylim(*self.ylim)
+        self.ax_cell.set_xticks(self.xticks)
 
     def panels(self, clickable: bool = False) -> list[dict]:
         """The grid's four rows as panels of the live picture (``widgets.grids``), one row each."""
-        grid = self.image.get_array()
-        rgba = self.image.cmap(self.image.norm(grid))
-        steps = grid.shape[1]
-        return [{"title": title, "rows": 1, "cols": steps, "colours": hex_colours(rgba[r]),
+        rgba = self.image.cmap(self.image.norm(self.grid))
+        steps = self.grid.shape[1]
+        return [{"title": _(title), "rows": 1, "cols": steps, "colours": hex_colours(rgba[r]),
                  "texts": self.texts[r], "faint": [False] * steps,
                  "boxes": [], "clickable": clickable}
                 for r, title in enumerate(self.rows)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import _
+
 
 def draw_surface(ax, surface, levels: int = 16, colorbar=False) -> list:
     """Filled contours of ``surface.loss`` over its extent, its global minimum a gold star and any
@@ -20,21 +22,21 @@ def draw_surface(ax, surface, levels: int = 16, colorbar=False) -> list:
     filled = ax.contourf(gx, gy, z, levels=steps, cmap="viridis", alpha=0.55)
     artists = [filled,
                ax.contour(gx, gy, z, levels=steps, colors="k", linewidths=0.4, alpha=0.5),
-               *ax.plot(*minima[is_global].T, "*", color="gold", mec="black", ms=14, label="global minimum")]
+               *ax.plot(*minima[is_global].T, "*", color="gold", mec="black", ms=14, label=_("global minimum"))]
     if not is_global.all():
-        artists += ax.plot(*minima[~is_global].T, "*", color="white", mec="black", ms=12, label="local minimum")
+        artists += ax.plot(*minima[~is_global].T, "*", color="white", mec="black", ms=12, label=_("local minimum"))
     ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="$w_1$", ylabel="$w_2$")
     if colorbar is not False:
         add_loss_colorbar(filled, ax if colorbar is True else colorbar)
     return artists
 
 
-def add_loss_colorbar(filled, ax, label: str = "loss $L$"):
+def add_loss_colorbar(filled, ax, label: str | None = None):
     """A colour bar for the filled contours of :func:`draw_surface`: the levels are spaced for the
     eye (denser near the minima), so every third one is labelled, with two significant figures
-    (a level within a thousandth of the range from 0 reads "0")."""
+    (a level within a thousandth of the range from 0 reads "0"). ``label`` is "loss $L$" unless given."""
     first = ax if hasattr(ax, "figure") else list(ax)[0]
-    bar = first.figure.colorbar(filled, ax=ax, label=label, pad=0.02)
+    bar = first.figure.colorbar(filled, ax=ax, label=_("loss $L$") if label is None else label, pad=0.02)
     ticks = filled.levels[::3]
     tiny = 1e-3 * (filled.levels[-1] - filled.levels[0])
     bar.set_ticks(ticks, labels=["0" if abs(t) < tiny else f"{t:.2g}" for t in ticks])

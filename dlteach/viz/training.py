@@ -1,7 +1,8 @@
 """Drawing for the training lessons: the decision regions of a classifier and the shape of a network.
 
-:class:`DecisionMap` owns one axes and redraws in place (``show(model)``), so explorers can
-call it on every update; :func:`plot_decision_boundary` is the one-off version for notebooks.
+:class:`DecisionMap` computes a model's regions on a fixed grid (an explorer does that on every update)
+and draws them once on an axes, recoloured in place; :func:`plot_decision_boundary` is the one-off
+version for notebooks.
 """
 
 from __future__ import annotations
@@ -26,32 +27,31 @@ def class_probabilities(model, points: np.ndarray) -> np.ndarray:
         model.train(was_training)
 
 
+def data_extent(X: np.ndarray) -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1): the points' bounding box with a margin of 8 % of its longer side."""
+    (x0, y0), (x1, y1) = X.min(axis=0), X.max(axis=0)
+    pad = 0.08 * max(x1 - x0, y1 - y0)
+    return (x0 - pad, x1 + pad, y0 - pad, y1 + pad)
+
+
 class DecisionMap:
     """The plane coloured by the predicted class, paler where the model is unsure, with the data on top.
 
-    ``extent`` = (x0, x1, y0, y1) is fixed at construction; ``show(model)`` recolours the
-    regions, ``show(None)`` blanks them (the data stay); ``colours(model)`` computes the picture
-    once so an explorer can keep it and show it again without re-running the model.
+    ``extent`` = (x0, x1, y0, y1) and the grid are fixed at construction. ``colours(model)``
+    computes the picture (numbers only, so an explorer can keep it and send it to a browser);
+    ``draw_on(ax, X, y)`` draws the plane and the data on ``ax`` and returns the image, which
+    ``image.set_data(colours)`` recolours.
     """
 
-    def __init__(self, ax, X: np.ndarray, y: np.ndarray, extent=None, resolution: int = 120):
-        if extent is None:
-            (x0, y0), (x1, y1) = X.min(axis=0), X.max(axis=0)
-            pad = 0.08 * max(x1 - x0, y1 - y0)
-            extent = (x0 - pad, x1 + pad, y0 - pad, y1 + pad)
-        self.ax, self.extent, self.n_classes = ax, tuple(extent), int(y.max()) + 1
+    def __init__(self, extent, n_classes: int, resolution: int = 120):
+        self.extent, self.n_classes = tuple(extent), n_classes
         gx, gy = np.meshgrid(np.linspace(extent[0], extent[1], resolution),
                              np.linspace(extent[2], extent[3], resolution))
         self.points, self.shape = np.column_stack([gx.ravel(), gy.ravel()]), gx.shape
-        self.rgb = np.array([to_rgb(c) for c in CLASS_COLOURS[:self.n_classes]])
-        self.image = ax.imshow(np.ones((*self.shape, 4)), extent=extent, origin="lower",
-                               interpolation="bilinear", aspect="auto")
-        colours = np.array(CLASS_COLOURS)[y % len(CLASS_COLOURS)]
-        ax.scatter(X[:, 0], X[:, 1], c=colours, s=7, linewidths=0)
-        ax.set(xlim=extent[:2], ylim=extent[2:], xticks=[], yticks=[])
+        self.rgb = np.array([to_rgb(c) for c in CLASS_COLOURS[:n_classes]])
 
     def colours(self, model) -> np.ndarray:
-        """The RGBA picture of the model's regions (white where ``model`` is None), for ``show``."""
+        """The RGBA picture of the model's regions (white where ``model`` is None)."""
         if model is None:
             return np.ones((*self.shape, 4))
         p = class_probabilities(model, self.points)
@@ -62,16 +62,20 @@ class DecisionMap:
         rgba[:, 3] = 0.12 + 0.43 * sure
         return rgba.reshape(*self.shape, 4)
 
-    def show(self, model=None, colours: np.ndarray | None = None) -> None:
-        """Colour the plane by ``model``'s predictions, or with ``colours`` computed earlier."""
-        self.image.set_data(self.colours(model) if colours is None else colours)
+    def draw_on(self, ax, X: np.ndarray, y: np.ndarray, colours: np.ndarray | None = None):
+        """The plane in ``colours`` (white if None) with the points (X, y) on top; returns the plane's image."""
+        image = ax.imshow(np.ones((*self.shape, 4)) if colours is None else colours, extent=self.extent,
+                          origin="lower", interpolation="bilinear", aspect="auto")
+        ax.scatter(X[:, 0], X[:, 1], c=np.array(CLASS_COLOURS)[y % len(CLASS_COLOURS)], s=7, linewidths=0)
+        ax.set(xlim=self.extent[:2], ylim=self.extent[2:], xticks=[], yticks=[])
+        return image
 
 
 def plot_decision_boundary(ax, model, X: np.ndarray, y: np.ndarray, title: str | None = None,
                            resolution: int = 150) -> DecisionMap:
     """Colour ``ax`` by the class ``model`` predicts, with the points (X, y) on top."""
-    decision = DecisionMap(ax, X, y, resolution=resolution)
-    decision.show(model)
+    decision = DecisionMap(data_extent(X), int(y.max()) + 1, resolution)
+    decision.draw_on(ax, X, y, decision.colours(model))
     if title:
         ax.set_title(title)
     return decision

@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 
+from ..i18n import _
 from .grids import hex_colours
 
 
@@ -34,8 +35,10 @@ def show_images(ax, images, ncols=None, shape=(8, 8), title="", cmap="gray_r", v
     return im
 
 
-def show_filters(ax, weights, ncols=None, shape=(8, 8), title="filters"):
-    """Each column of ``weights`` (pixels, units) as an image: red pixels excite the unit, blue inhibit."""
+def show_filters(ax, weights, ncols=None, shape=(8, 8), title=None):
+    """Each column of ``weights`` (pixels, units) as an image: red pixels excite the unit, blue inhibit.
+    The title is "filters" unless ``title`` says otherwise."""
+    title = _("filters") if title is None else title
     im = ax.imshow(tile(np.asarray(weights).T, ncols, shape, normalise=True), cmap="RdBu_r",
                    vmin=-1, vmax=1, interpolation="nearest")
     ax.set_title(title)
@@ -43,14 +46,19 @@ def show_filters(ax, weights, ncols=None, shape=(8, 8), title="filters"):
     return im
 
 
-def show_reconstructions(ax, originals, reconstructions, shape=(8, 8), title="top: input, bottom: reconstruction"):
-    """Inputs in the first row and their reconstructions below them."""
+def show_reconstructions(ax, originals, reconstructions, shape=(8, 8), title=None):
+    """Inputs in the first row and their reconstructions below them; the title is "top: input,
+    bottom: reconstruction" unless ``title`` says otherwise."""
+    title = _("top: input, bottom: reconstruction") if title is None else title
     n = len(originals)
     return show_images(ax, np.concatenate([originals, reconstructions]), ncols=n, shape=shape, title=title)
 
 
-def scatter_codes(ax, codes, labels, title="", xlabel="code unit 1", ylabel="code unit 2", legend=True):
-    """2-D codes as points coloured by class, with a legend of the classes to the right of ``ax``."""
+def scatter_codes(ax, codes, labels, title="", xlabel=None, ylabel=None, legend=True):
+    """2-D codes as points coloured by class, with a legend of the classes to the right of ``ax``; the
+    axes are "code unit 1" and "code unit 2" unless ``xlabel`` and ``ylabel`` say otherwise."""
+    xlabel = _("code unit 1") if xlabel is None else xlabel
+    ylabel = _("code unit 2") if ylabel is None else ylabel
     codes, labels = np.asarray(codes), np.asarray(labels)
     cmap = mpl.colormaps["tab10"]
     for c in np.unique(labels):
@@ -58,7 +66,7 @@ def scatter_codes(ax, codes, labels, title="", xlabel="code unit 1", ylabel="cod
         ax.scatter(points[:, 0], points[:, 1], s=8, color=cmap(int(c) % 10), label=str(c), alpha=0.7)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     if legend:
-        ax.legend(title="digit", fontsize=8, title_fontsize=9, markerscale=1.5, loc="center left",
+        ax.legend(title=_("digit"), fontsize=8, title_fontsize=9, markerscale=1.5, loc="center left",
                   bbox_to_anchor=(1.0, 0.5))
 
 

@@ -18,10 +18,11 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 from ..data import load_digits
+from ..i18n import N_, _, ngettext, sentences
 from ..models import ista
 from ..models.sparse_coding import dictionary_steps
 from ..viz.grids import hex_colours
-from .base import Explorer, plural
+from .base import Explorer
 
 from .grids import GridsView
 
@@ -31,7 +32,8 @@ LEARN_LAMBDA, LEARN_STEPS, LEARN_ITER, N_LEARN = 0.3, 30, 30, 600  # the lesson'
 CODE_ITER = 300      # ISTA steps when coding the shown digits
 N_CURVE = 200        # test digits behind the error-against-sparsity curve
 TOO_SMALL = 0.025    # a code whose best error (λ = 0) is above this cannot draw the digits
-DIGIT_SETS = {"0 to 5": [0, 1, 2, 3, 4, 5], "4 to 9": [4, 5, 6, 7, 8, 9], "six 3s": [3] * 6, "six 8s": [8] * 6}
+DIGIT_SETS = {N_("0 to 5"): [0, 1, 2, 3, 4, 5], N_("4 to 9"): [4, 5, 6, 7, 8, 9], N_("six 3s"): [3] * 6,
+              N_("six 8s"): [8] * 6}
 GREYS, CODE_COLOURS = mpl.colormaps["gray_r"], mpl.colormaps["RdBu_r"]
 BLANK = (0.894, 0.894, 0.894)  # a reconstruction not learned yet
 OFF, PAD = (0.93, 0.93, 0.93), (1.0, 1.0, 1.0)  # a code unit exactly 0; the cells after the last unit
@@ -103,7 +105,8 @@ class AutoencoderExplorer(Explorer):
         (self.curves_other,) = self.ax_curve.plot([], [], color="0.75", lw=1)
         (self.curve,) = self.ax_curve.plot([], [], "o-", color="tab:blue", ms=3)
         (self.point,) = self.ax_curve.plot([], [], "o", color="tab:red", ms=9)
-        self.ax_curve.set(xlabel="fraction of code units active", ylabel=f"error (MSE) on {N_CURVE} test digits",
+        self.ax_curve.set(xlabel=_("fraction of code units active"),
+                          ylabel=_("error (MSE) on {n} test digits").format(n=N_CURVE),
                           xlim=(-0.03, 1.03), ylim=(0.003, 0.4), yscale="log")
         self.ax_curve.grid(alpha=0.3)
         self.ax_curve.set_yticks([0.01, 0.03, 0.1, 0.3], ["0.01", "0.03", "0.1", "0.3"])
@@ -121,8 +124,9 @@ class AutoencoderExplorer(Explorer):
         steps = dictionary_steps(self.X_learn, K, LEARN_LAMBDA, n_iter=LEARN_ITER, seed=0)
         self.dictionaries[K] = learned = Dictionary(next(steps)[0])
         try:
-            for step, (learned.atoms, _) in zip(range(1, LEARN_STEPS + 1), steps):
-                yield from self._progress(report, K, step, f"learning {K} atoms: step {step} of {LEARN_STEPS}")
+            for step, (learned.atoms, _objective) in zip(range(1, LEARN_STEPS + 1), steps):
+                yield from self._progress(report, K, step, _("learning {K} atoms: step {step} of {steps}").format(
+                    K=K, step=step, steps=LEARN_STEPS))
             X_code = np.vstack([self.X_curve, self.X_test[self.showable]])
             errors, active, codes = [], [], []
             for i, lam in enumerate(LAMBDAS, start=1):
@@ -130,11 +134,12 @@ class AutoencoderExplorer(Explorer):
                 errors.append(np.mean((a[:N_CURVE] @ learned.atoms.T - self.X_curve) ** 2))
                 active.append(np.mean(a[:N_CURVE] != 0))
                 codes.append(a[N_CURVE:])
-                yield from self._progress(report, K, LEARN_STEPS + i, f"coding {N_CURVE} test digits at λ = {lam:g}")
+                text = _("coding {n} test digits at λ = {lam:g}").format(n=N_CURVE, lam=lam)
+                yield from self._progress(report, K, LEARN_STEPS + i, text)
             learned.codes = np.array(codes)
             learned.errors, learned.active = np.array(errors), np.array(active)
             if report:
-                report(1.0, f"{K} atoms learned")
+                report(1.0, _("{K} atoms learned").format(K=K))
         finally:  # paused half-way: the half-learned dictionary is dropped, the button starts again
             self.learning_now = None
             if learned.errors is None:
@@ -152,12 +157,12 @@ class AutoencoderExplorer(Explorer):
 
     def learn(self, report=None) -> str:
         """Learn the current code size's dictionary at once (as a notebook cell does)."""
-        for _ in self.learning(report):
+        for _step in self.learning(report):
             pass
         return self.update()
 
     def actions(self):
-        return {"▶ learn atoms": self.learning}
+        return {_("▶ learn atoms"): self.learning}
 
     # -- drawing ---------------------------------------------------------------------------
     def draw(self, code_size, lam, digits):
@@ -175,12 +180,32 @@ class AutoencoderExplorer(Explorer):
         self.digit_pictures = [np.vstack([digit_rgb(x), np.ones((1, 8, 3)), digit_rgb(r)]) for x, r in zip(X, recon)]
         self.code_pictures = [code_rgb(c, scale) for c in codes]
         n_active = (codes != 0).sum(axis=1)
-        self.digit_titles = [f"digit {label}" for label in self.y_test[shown]]
-        self.code_titles = [f"{n} of {K} on" if learned else "no code yet" for n in n_active]
+        self.digit_titles = [_("digit {label}").format(label=label) for label in self.y_test[shown]]
+        self.code_titles = [_("{n} of {K} on").format(n=n, K=K) if learned else _("no code yet") for n in n_active]
+        self._curve(K, lam, learned)
+        if learned is None or learned.errors is None:
+            return self._learning_message(K)
+        error = float(np.mean((recon - X) ** 2))
+        return self._message(K, lam, X, learned, codes, n_active, error)
+
+    def _curve(self, K, lam, learned):
+        """Error against active fraction over λ: this code size (its point at ``lam``), the other sizes learned."""
+        others = [d for k, d in sorted(self.dictionaries.items()) if k != K and d.errors is not None]
+        self.curve_others = [(d.active, d.errors) for d in others]
+        self.curve_now = (learned.active, learned.errors) if learned and learned.errors is not None else None
+        if self.curve_now is None:
+            self.curve_point = ([], [])
+            self.curve_title = _("{K} atoms: not learned yet").format(K=K)
+        else:
+            i = LAMBDAS.index(lam)
+            self.curve_point = ([self.curve_now[0][i]], [self.curve_now[1][i]])
+            self.curve_title = _("{K} atoms, λ = {lam:g}: error {error:.4f},\n{active:.0%} of units active").format(
+                K=K, lam=lam, error=self.curve_now[1][i], active=self.curve_now[0][i])
+
+    def paint(self):
         for image, ax, picture, title in zip(self.images, self.ax_digits, self.digit_pictures, self.digit_titles):
             image.set_data(picture)
-            if ax.get_title() != title:
-                ax.set_title(title, fontsize=10)
+            ax.set_title(title, fontsize=10)
         for image, ax, lines, picture, title in zip(self.code_images, self.ax_codes, self.code_lines,
                                                     self.code_pictures, self.code_titles):
             if image.get_array().shape != picture.shape:  # a new code size: a grid of another side
@@ -190,84 +215,80 @@ class AutoencoderExplorer(Explorer):
                 lines.set_segments([[(-0.5, k - 0.5), (n - 0.5, k - 0.5)] for k in range(1, n)]
                                    + [[(k - 0.5, -0.5), (k - 0.5, n - 0.5)] for k in range(1, n)])
             image.set_data(picture)
-            if ax.get_title() != title:
-                ax.set_title(title, fontsize=9)
-        self._draw_curve(K, lam, learned)
-        if learned is None or learned.errors is None:
-            return self._learning_message(K)
-        error = float(np.mean((recon - X) ** 2))
-        return self._message(K, lam, X, learned, codes, n_active, error)
-
-    def _draw_curve(self, K, lam, learned):
-        """Error against active fraction over λ: this code size in blue, the other sizes learned in grey."""
-        others = [d for k, d in sorted(self.dictionaries.items()) if k != K and d.errors is not None]
-        self.curve_others = [(d.active, d.errors) for d in others]
-        self.curve_now = (learned.active, learned.errors) if learned and learned.errors is not None else None
-        nan = np.array([np.nan])
+            ax.set_title(title, fontsize=9)
+        nan = np.array([np.nan])  # the other sizes' curves as one line, broken by NaNs
         self.curves_other.set_data(np.concatenate([np.append(x, nan) for x, _ in self.curve_others] or [nan]),
                                    np.concatenate([np.append(y, nan) for _, y in self.curve_others] or [nan]))
-        if self.curve_now is None:
-            self.curve.set_data([], [])
-            self.point.set_data([], [])
-            self.curve_title = f"{K} atoms: not learned yet"
-        else:
-            i = LAMBDAS.index(lam)
-            self.curve.set_data(*self.curve_now)
-            self.point.set_data([self.curve_now[0][i]], [self.curve_now[1][i]])
-            self.curve_title = (f"{K} atoms, λ = {lam:g}: error {self.curve_now[1][i]:.4f},\n"
-                                f"{self.curve_now[0][i]:.0%} of units active")
+        self.curve.set_data(*(self.curve_now or ([], [])))
+        self.point.set_data(*self.curve_point)
         self.ax_curve.set_title(self.curve_title, fontsize=10)
 
     def _learning_message(self, K) -> str:
         if self.learning_now and self.learning_now[0] == K:
             step = self.learning_now[1]
             if step <= LEARN_STEPS:
-                return (f"Learning a dictionary of {plural(K, 'atom')} from {N_LEARN} training digits (λ = "
-                        f"{LEARN_LAMBDA:g}): step {step} of {LEARN_STEPS}. Watch the reconstructions sharpen.")
-            return f"Coding {N_CURVE} test digits at every λ, for the curve."
+                return ngettext("Learning a dictionary of {K} atom from {n} training digits (λ = {lam:g}): step "
+                                "{step} of {steps}. Watch the reconstructions sharpen.",
+                                "Learning a dictionary of {K} atoms from {n} training digits (λ = {lam:g}): step "
+                                "{step} of {steps}. Watch the reconstructions sharpen.", K).format(
+                    K=K, n=N_LEARN, lam=LEARN_LAMBDA, step=step, steps=LEARN_STEPS)
+            return _("Coding {n} test digits at every λ, for the curve.").format(n=N_CURVE)
         if self.learning_now:
-            return (f"No dictionary of {plural(K, 'atom')} yet; the one of {self.learning_now[0]} atoms is being "
-                    "learned: press ▶ learn atoms when it is done.")
-        return f"No dictionary of {plural(K, 'atom')} yet: press ▶ learn atoms (a second or so)."
+            return ngettext("No dictionary of {K} atom yet; the one of {other} atoms is being learned: press "
+                            "▶ learn atoms when it is done.",
+                            "No dictionary of {K} atoms yet; the one of {other} atoms is being learned: press "
+                            "▶ learn atoms when it is done.", K).format(K=K, other=self.learning_now[0])
+        return ngettext("No dictionary of {K} atom yet: press ▶ learn atoms (a second or so).",
+                        "No dictionary of {K} atoms yet: press ▶ learn atoms (a second or so).", K).format(K=K)
 
     def _message(self, K, lam, X, learned, codes, n_active, error) -> str:
         n = len(X)
         best = float(learned.errors[0])
         if not n_active.any():
             match = float(np.abs(X @ learned.atoms).max())
-            return (f"λ = {lam:g} is larger than the best match of any atom with these digits (largest |Φᵀx| = "
-                    f"{match:.2f}): the cheapest code is no code at all. Every coefficient is 0, every "
-                    f"reconstruction is blank, error {error:.3f}. The code has died: lower λ.")
+            return _("λ = {lam:g} is larger than the best match of any atom with these digits (largest |Φᵀx| = "
+                     "{match:.2f}): the cheapest code is no code at all. Every coefficient is 0, every "
+                     "reconstruction is blank, error {error:.3f}. The code has died: lower λ.").format(
+                lam=lam, match=match, error=error)
         parts = []
         dead = int((n_active == 0).sum())
         if dead:
-            parts.append(f"λ = {lam:g} switches off the whole code of {plural(dead, 'digit')} of {n}: "
-                         "blank reconstructions. Lower λ and their atoms come back.")
+            parts.append(ngettext("λ = {lam:g} switches off the whole code of {dead} digit of {n}: blank "
+                                  "reconstructions. Lower λ and their atoms come back.",
+                                  "λ = {lam:g} switches off the whole code of {dead} digits of {n}: blank "
+                                  "reconstructions. Lower λ and their atoms come back.", dead).format(
+                lam=lam, dead=dead, n=n))
         elif lam == 0:
-            parts.append(f"λ = 0: no penalty, so ISTA is plain least squares and {np.mean(codes != 0):.0%} "
-                         f"of the coefficients are non-zero: a dense code, not a sparse one (error {error:.4f}). "
-                         "Raise λ to switch units off.")
+            parts.append(_("λ = 0: no penalty, so ISTA is plain least squares and {active:.0%} of the coefficients "
+                           "are non-zero: a dense code, not a sparse one (error {error:.4f}). Raise λ to switch "
+                           "units off.").format(active=np.mean(codes != 0), error=error))
             if K > 64:
-                parts.append(f"With {K} atoms for 64 pixels many codes give the same picture; λ picks a sparse one.")
+                parts.append(_("With {K} atoms for 64 pixels many codes give the same picture; λ picks a sparse "
+                               "one.").format(K=K))
         else:
-            parts.append(f"Each digit uses {n_active.mean():.1f} of {K} atoms ({np.mean(codes != 0):.0%} active), "
-                         f"reconstruction error {error:.4f}. Raise λ: fewer atoms, a larger error; lower it: "
-                         "the reverse.")
+            parts.append(_("Each digit uses {mean:.1f} of {K} atoms ({active:.0%} active), reconstruction error "
+                           "{error:.4f}. Raise λ: fewer atoms, a larger error; lower it: the reverse.").format(
+                mean=n_active.mean(), K=K, active=np.mean(codes != 0), error=error))
         if best > TOO_SMALL:
-            parts.append(f"With only {plural(K, 'atom')} the code is too small: even at λ = 0 the test error is "
-                         f"{best:.3f} (the mean image alone gives {self.mean_error:.3f}), so the reconstructions "
-                         "are blurred templates, not these digits. Raise the code size.")
-        return " ".join(parts)
+            parts.append(ngettext("With only {K} atom the code is too small: even at λ = 0 the test error is "
+                                  "{best:.3f} (the mean image alone gives {mean:.3f}), so the reconstructions are "
+                                  "blurred templates, not these digits. Raise the code size.",
+                                  "With only {K} atoms the code is too small: even at λ = 0 the test error is "
+                                  "{best:.3f} (the mean image alone gives {mean:.3f}), so the reconstructions are "
+                                  "blurred templates, not these digits. Raise the code size.", K).format(
+                K=K, best=best, mean=self.mean_error))
+        return sentences(*parts)
 
     # -- the controls and the live picture ---------------------------------------------------
     def controls(self):
         s = self.state
         wide = {"description_width": "initial"}
         return {
-            "code_size": W.SelectionSlider(options=CODE_SIZES, value=s["code_size"], description="code size (atoms)",
-                                           style=wide),
-            "lam": W.SelectionSlider(options=LAMBDAS, value=s["lam"], description="sparsity λ"),
-            "digits": W.Dropdown(options=list(DIGIT_SETS), value=s["digits"], description="test digits"),
+            "code_size": W.SelectionSlider(options=CODE_SIZES, value=s["code_size"],
+                                           description=_("code size (atoms)"), style=wide),
+            "lam": W.SelectionSlider(options=LAMBDAS, value=s["lam"], description=_("sparsity λ")),
+            "digits": W.Dropdown(options=[(_(o), o) for o in DIGIT_SETS], value=s["digits"],
+                                 description=_("test digits")),
         }
 
     def live(self):
@@ -281,10 +302,10 @@ class AutoencoderExplorer(Explorer):
         self.live_point = bq.Scatter(x=[], y=[], scales=scales, colors=["#d62728"], default_size=110)
         self.live_curve_figure = bq.Figure(
             marks=[self.live_others, self.live_curve, self.live_point], animation_duration=0,
-            axes=[bq.Axis(scale=sx, label="fraction of code units active", tick_format="~g",
+            axes=[bq.Axis(scale=sx, label=_("fraction of code units active"), tick_format="~g",
                           tick_values=[0, 0.25, 0.5, 0.75, 1]),
-                  bq.Axis(scale=sy, side="left", label=f"error (MSE) on {N_CURVE} test digits", tick_format="~g",
-                          tick_values=[0.01, 0.03, 0.1, 0.3])],
+                  bq.Axis(scale=sy, side="left", label=_("error (MSE) on {n} test digits").format(n=N_CURVE),
+                          tick_format="~g", tick_values=[0.01, 0.03, 0.1, 0.3])],
             layout=W.Layout(width="330px", height="330px"), title_style={"font-size": "12px"},
             fig_margin={"top": 40, "bottom": 45, "left": 60, "right": 20})
         return W.HBox([W.VBox([self.live_digits, self.live_codes]), self.live_curve_figure])
@@ -303,8 +324,6 @@ class AutoencoderExplorer(Explorer):
                 self.live_others.y = [y for _, y in self.curve_others]
             self.live_others.visible = bool(self.curve_others)
         with self.live_curve.hold_sync(), self.live_point.hold_sync():
-            now = self.curve_now if self.curve_now is not None else ([], [])
-            self.live_curve.x, self.live_curve.y = now
-            point = self.point.get_data()
-            self.live_point.x, self.live_point.y = np.asarray(point[0]), np.asarray(point[1])
+            self.live_curve.x, self.live_curve.y = self.curve_now or ([], [])
+            self.live_point.x, self.live_point.y = (np.asarray(v) for v in self.curve_point)
         self.live_curve_figure.title = self.curve_title.replace("\n", " ")

@@ -1,7 +1,8 @@
 """Lesson 4: backpropagation on the lecture's 2-2-2-2 network, every a and δ on the picture.
 
-In JupyterLab the picture is drawn in the browser (bqplot) from the numbers of the matplotlib
-figure: the kernel runs the flowchart (about a millisecond) and sends only the changed numbers.
+In JupyterLab the picture is drawn in the browser (bqplot): the kernel runs the flowchart (about
+a millisecond) and sends only the changed numbers. The matplotlib figure is the same picture for
+viewers that run no kernel.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import numpy as np
 from matplotlib.colors import to_hex
 from matplotlib.ticker import MaxNLocator
 
+from ..i18n import _, ngettext, sentences
 from ..models.mlp import lecture_network
 from ..nn import Linear, Sigmoid
 from ..optim import SGD
-from ..viz.backprop import NetworkDiagram
-from .base import Explorer, plural
+from ..viz.backprop import NetworkDiagram, weight_styles
+from .base import Explorer
 
 ETAS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 TOLERANCES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3)
@@ -81,56 +83,75 @@ class BackpropExplorer(Explorer):
     def __init__(self, x1=1.0, x2=-1.0, t1=0.0, t2=1.0, lr=1.0, steps=30, tolerance=0.01):
         super().__init__(figsize=(11, 3.8), x1=x1, x2=x2, t1=t1, t2=t2, lr=lr, steps=steps, tolerance=tolerance)
         self.ax_net, self.ax_err = self.fig.subplots(1, 2, width_ratios=[2.2, 1])
-        self.names = ["input x", "layer 1", "layer 2", "output y"]
+        self.names = [_("input x"), _("layer {l}").format(l=1), _("layer {l}").format(l=2), _("output y")]
         self.diagram = NetworkDiagram(self.ax_net, [2, 2, 2, 2], self.names)
         (self.err_line,) = self.ax_err.plot([], [], "o-", ms=3, color="tab:purple", label="E")
-        self.tol_line = self.ax_err.axhline(tolerance, color="tab:green", ls="--", label="tolerance")
-        self.ax_err.set(xlabel="iteration", ylabel="E = ½ Σ (y − t)²", yscale="log", title="error per iteration")
+        self.tol_line = self.ax_err.axhline(tolerance, color="tab:green", ls="--", label=_("tolerance"))
+        self.ax_err.set(xlabel=_("iteration"), ylabel="E = ½ Σ (y − t)²", yscale="log", title=_("error per iteration"))
         self.ax_err.legend(fontsize=8, loc="upper right")
         self.ax_err.grid(alpha=0.3)
-        self.ax_err.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self.iteration_ticks = MaxNLocator(integer=True)
+        self.ax_err.xaxis.set_major_locator(self.iteration_ticks)
         self.update()
 
     def draw(self, x1, x2, t1, t2, lr, steps, tolerance):
         trace, errors = train_example((x1, x2), (t1, t2), lr, steps, tolerance)
-        self.diagram.show(weights=trace["weights"], inside=trace["a"],
-                          above=[None] + [[f"z={v:.2f}" for v in z] for z in trace["z"]],
-                          below=[None] + [[f"δ={v:.3g}" for v in d] for d in trace["delta"]])
-        done = len(errors) - 1
+        self.weights = trace["weights"]
+        self.styles = weight_styles(self.weights)
+        blank = [""] * len(trace["a"][0])  # nothing above or below the inputs
+        self.labels = {"inside": [[f"{v:.2f}" for v in a] for a in trace["a"]],
+                       "above": [blank] + [[f"z={v:.2f}" for v in z] for z in trace["z"]],
+                       "below": [blank] + [[f"δ={v:.3g}" for v in d] for d in trace["delta"]]}
         y = trace["a"][-1]
-        self.ax_net.set_title(f"after {plural(done, 'update')}: y = ({y[0]:.2f}, {y[1]:.2f}), t = ({t1:g}, {t2:g}), "
-                              f"E = {trace['E']:.4g}", fontsize=10)
-        self.err_line.set_data(np.arange(len(errors)), np.maximum(errors, 1e-12))
-        self.tol_line.set_ydata([tolerance, tolerance])
-        self.ax_err.set_xlim(-0.5, max(len(errors), 2) - 0.5)
+        self.title = ngettext("after {n} update: y = ({y1:.2f}, {y2:.2f}), t = ({t1:g}, {t2:g}), E = {E:.4g}",
+                              "after {n} updates: y = ({y1:.2f}, {y2:.2f}), t = ({t1:g}, {t2:g}), E = {E:.4g}",
+                              len(errors) - 1).format(n=len(errors) - 1, y1=y[0], y2=y[1], t1=t1, t2=t2, E=trace["E"])
+        self.errors = np.maximum(errors, 1e-12)
+        self.x_range = (-0.5, max(len(errors), 2) - 0.5)
         low = min(errors.min(), tolerance)
-        self.ax_err.set_ylim(max(low, 1e-12) / 2, max(errors.max(), tolerance) * 2)
+        self.y_range = (max(low, 1e-12) / 2, max(errors.max(), tolerance) * 2)
         return self._message(trace, errors, lr, steps, tolerance)
+
+    def paint(self):
+        self.diagram.show(weights=self.weights, **self.labels)
+        self.ax_net.set_title(self.title, fontsize=10)
+        self.err_line.set_data(np.arange(len(self.errors)), self.errors)
+        self.tol_line.set_ydata([self.state["tolerance"]] * 2)
+        self.ax_err.set(xlim=self.x_range, ylim=self.y_range)
 
     @staticmethod
     def _message(trace, errors, lr, steps, tolerance) -> str:
         done, error = len(errors) - 1, trace["E"]
         largest = [float(np.abs(d).max()) for d in trace["delta"]]
         if error < tolerance:
-            text = (f"E = {below(error, tolerance)} is below the tolerance {tolerance:g}: "
-                    f"the flowchart stops after {plural(done, 'update')}.")
+            text = ngettext("E = {error} is below the tolerance {tolerance:g}: the flowchart stops after {n} update.",
+                            "E = {error} is below the tolerance {tolerance:g}: the flowchart stops after {n} updates.",
+                            done).format(error=below(error, tolerance), tolerance=tolerance, n=done)
         elif done == 0:
-            text = ("No update yet (max iterations 0): the first forward and backward pass. Largest |δ|: "
-                    f"layer 1 {largest[0]:.1e}, layer 2 {largest[1]:.1e}, output {largest[2]:.1e}.")
+            text = _("No update yet (max iterations 0): the first forward and backward pass. Largest |δ|: "
+                     "layer 1 {layer1:.1e}, layer 2 {layer2:.1e}, output {output:.1e}.").format(
+                layer1=largest[0], layer2=largest[1], output=largest[2])
         else:
-            text = (f"Reached the maximum of {plural(steps, 'iteration')} with E = {error:.3g} "
-                    f"still above the tolerance {tolerance:g}.")
+            text = ngettext("Reached the maximum of {n} iteration with E = {error:.3g} still above the tolerance "
+                            "{tolerance:g}.",
+                            "Reached the maximum of {n} iterations with E = {error:.3g} still above the tolerance "
+                            "{tolerance:g}.", steps).format(n=steps, error=error, tolerance=tolerance)
         rises = np.flatnonzero(np.diff(errors) > 0)
         if rises.size:
             k = int(np.argmax(np.diff(errors)))
-            text += (f" E went up at {plural(rises.size, 'update')} (most at update {k + 1}: from "
-                     f"{below(errors[k], errors[k + 1])} to {errors[k + 1]:.3g}): η = {lr:g} is too large, "
-                     f"each step overshoots. Try a smaller η.")
+            text = sentences(text, ngettext(
+                "E went up at {n} update (most at update {k}: from {before} to {after:.3g}): η = {lr:g} is too "
+                "large, each step overshoots. Try a smaller η.",
+                "E went up at {n} updates (most at update {k}: from {before} to {after:.3g}): η = {lr:g} is too "
+                "large, each step overshoots. Try a smaller η.", rises.size).format(
+                n=rises.size, k=k + 1, before=below(errors[k], errors[k + 1]), after=errors[k + 1], lr=lr))
         for layer, a in enumerate(trace["a"][1:-1], 1):
             if np.all(a * (1 - a) < SATURATED):
-                text += (f" Layer {layer}'s sigmoids are saturated (σ′(z) < {SATURATED:g} for both neurons): its "
-                         f"largest |δ| is {largest[layer - 1]:.1e} against the output's {largest[-1]:.1e}, so BP "
-                         f"hardly changes the weights into it — the vanishing-gradient problem.")
+                text = sentences(text, _(
+                    "Layer {layer}'s sigmoids are saturated (σ′(z) < {saturated:g} for both neurons): its largest "
+                    "|δ| is {largest:.1e} against the output's {output:.1e}, so BP hardly changes the weights into "
+                    "it — the vanishing-gradient problem.").format(
+                    layer=layer, saturated=SATURATED, largest=largest[layer - 1], output=largest[-1]))
                 break
         return text
 
@@ -139,11 +160,11 @@ class BackpropExplorer(Explorer):
         return {
             "x1": W.FloatSlider(value=s["x1"], min=-3, max=3, step=0.1, description="x₁"),
             "x2": W.FloatSlider(value=s["x2"], min=-3, max=3, step=0.1, description="x₂"),
-            "lr": W.SelectionSlider(options=ETAS, value=s["lr"], description="η (lr)"),
+            "lr": W.SelectionSlider(options=ETAS, value=s["lr"], description=_("η (lr)")),
             "t1": W.FloatSlider(value=s["t1"], min=0, max=1, step=0.05, description="t₁"),
             "t2": W.FloatSlider(value=s["t2"], min=0, max=1, step=0.05, description="t₂"),
-            "steps": W.IntSlider(value=s["steps"], min=0, max=300, description="max iterations", style=wide),
-            "tolerance": W.SelectionSlider(options=TOLERANCES, value=s["tolerance"], description="tolerance"),
+            "steps": W.IntSlider(value=s["steps"], min=0, max=300, description=_("max iterations"), style=wide),
+            "tolerance": W.SelectionSlider(options=TOLERANCES, value=s["tolerance"], description=_("tolerance")),
         }
 
     def layout(self, controls):
@@ -157,31 +178,31 @@ class BackpropExplorer(Explorer):
         scales = {"x": bq.LinearScale(min=x0, max=x1), "y": bq.LinearScale(min=y0, max=y1)}
         unit = 115  # pixels per unit of the diagram: the same shape as the matplotlib one
 
-        def label(texts, **style):
+        def label(texts, **style):  # at the texts' places; sync writes them
             xy = np.array([t.get_position() for t in texts])
-            return bq.Label(x=xy[:, 0], y=xy[:, 1], text=[t.get_text() for t in texts], scales=scales,
-                            align="middle", y_offset=4, **style)
+            return bq.Label(x=xy[:, 0], y=xy[:, 1], text=[""] * len(texts), scales=scales, align="middle",
+                            y_offset=4, **style)
 
         lines = [line for layer in d.edges for row in layer for line in row]
         self.live_edges = [bq.Lines(x=line.get_xdata(), y=line.get_ydata(), scales=scales) for line in lines]
-        self.edge_texts = [t for layer in d.edge_text for row in layer for t in row]
-        xy = np.array([t.get_position() for t in self.edge_texts])
+        edge_texts = [t for layer in d.edge_text for row in layer for t in row]
+        xy = np.array([t.get_position() for t in edge_texts])
         boxes = bq.Scatter(x=xy[:, 0], y=xy[:, 1], scales=scales, marker="square", default_size=380,
                            colors=["white"], opacities=[0.85], stroke="white")
         self.live_texts = {
-            "weights": (self.edge_texts, label(self.edge_texts, default_size=11, colors=["black"])),
-            **{name: (texts, label(texts, **style)) for name, texts, style in (
-                ("inside", sum(d.inside, []), dict(default_size=12, font_weight="bold", colors=["black"])),
-                ("above", sum(d.above, []), dict(default_size=11, colors=["black"])),
-                ("below", sum(d.below, []), dict(default_size=11, colors=["#d62728"])))}}
+            "weights": label(edge_texts, default_size=11, colors=["black"]),
+            **{name: label(sum(texts, []), **style) for name, texts, style in (
+                ("inside", d.inside, dict(default_size=12, font_weight="bold", colors=["black"])),
+                ("above", d.above, dict(default_size=11, colors=["black"])),
+                ("below", d.below, dict(default_size=11, colors=["#d62728"])))}}
         centres = np.array([p for column in d.pos for p in column])
         neurons = bq.Scatter(x=centres[:, 0], y=centres[:, 1], scales=scales, marker="circle",
                              default_size=int(math.pi * (0.17 * unit) ** 2), colors=["#fff6e0"], stroke="#8a6d1d")
         names = bq.Label(x=[c[0][0] for c in d.pos], y=[y1 - 0.2] * len(d.pos), text=self.names, scales=scales,
                          align="middle", default_size=13, colors=["black"])
         self.live_net = bq.Figure(
-            marks=[*self.live_edges, boxes, self.live_texts["weights"][1], neurons,
-                   *(mark for _, mark in list(self.live_texts.values())[1:]), names],
+            marks=[*self.live_edges, boxes, self.live_texts["weights"], neurons,
+                   *(self.live_texts[name] for name in ("inside", "above", "below")), names],
             layout=W.Layout(width=f"{round(unit * (x1 - x0)) + 10}px", height=f"{round(unit * (y1 - y0)) + 40}px"),
             fig_margin={"top": 35, "bottom": 5, "left": 5, "right": 5}, animation_duration=0,
             title_style={"font-size": "13px"})
@@ -190,12 +211,12 @@ class BackpropExplorer(Explorer):
         self.live_errors = bq.Lines(x=[], y=[], scales=escales, colors=["#9467bd"], marker="circle",
                                     marker_size=12, labels=["E"], display_legend=True)
         self.live_tolerance = bq.Lines(x=[-1, 1e4], y=[1, 1], scales=escales, colors=["#2ca02c"],
-                                       line_style="dashed", labels=["tolerance"], display_legend=True)
-        self.ex_axis = bq.Axis(scale=self.ex, label="iteration", tick_format="d")
+                                       line_style="dashed", labels=[_("tolerance")], display_legend=True)
+        self.ex_axis = bq.Axis(scale=self.ex, label=_("iteration"), tick_format="d")
         self.ey_axis = bq.Axis(scale=self.ey, side="left", label="E = ½ Σ (y − t)²", tick_format=".0e",
                                label_offset="50px")
         self.live_err = bq.Figure(
-            marks=[self.live_errors, self.live_tolerance], title="error per iteration",
+            marks=[self.live_errors, self.live_tolerance], title=_("error per iteration"),
             axes=[self.ex_axis, self.ey_axis],
             layout=W.Layout(width="340px", height=self.live_net.layout.height), animation_duration=0,
             fig_margin={"top": 35, "bottom": 40, "left": 65, "right": 10}, title_style={"font-size": "13px"},
@@ -203,17 +224,18 @@ class BackpropExplorer(Explorer):
         return W.HBox([self.live_net, self.live_err])
 
     def sync(self):
-        for mark, line in zip(self.live_edges, (line for layer in self.diagram.edges for row in layer for line in row)):
+        for mark, (colour, width, _label) in zip(self.live_edges, self.styles):
             with mark.hold_sync():
-                mark.colors, mark.stroke_width = [to_hex(line.get_color())], 1.3 * line.get_linewidth()
-        for texts, mark in self.live_texts.values():
-            mark.text = [t.get_text() for t in texts]
-        self.live_net.title = self.ax_net.get_title()
+                mark.colors, mark.stroke_width = [to_hex(colour)], 1.3 * width
+        self.live_texts["weights"].text = [text for _, _, text in self.styles]
+        for name, labels in self.labels.items():
+            self.live_texts[name].text = sum(labels, [])
+        self.live_net.title = self.title
         with self.live_errors.hold_sync():
-            self.live_errors.x, self.live_errors.y = self.err_line.get_data()
+            self.live_errors.x, self.live_errors.y = np.arange(len(self.errors)), self.errors
         self.live_tolerance.y = [self.state["tolerance"]] * 2
-        (left, right), (low, high) = self.ax_err.get_xlim(), self.ax_err.get_ylim()
+        (left, right), (low, high) = self.x_range, self.y_range
         with self.ex.hold_sync(), self.ey.hold_sync():
             self.ex.min, self.ex.max, self.ey.min, self.ey.max = left, right, low, high
         self.ey_axis.tick_values = decades(low, high)
-        self.ex_axis.tick_values = [t for t in self.ax_err.get_xticks() if left <= t <= right]  # matplotlib's few
+        self.ex_axis.tick_values = [t for t in self.iteration_ticks.tick_values(left, right) if left <= t <= right]

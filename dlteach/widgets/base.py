@@ -3,14 +3,15 @@
 An explorer owns one matplotlib ``Figure`` (built once, never registered with pyplot, so
 it cannot leak) and a dict ``state`` of control values. ``update(**changes)`` is pure
 Python: it checks every change against its control (type, finite, range or options) before
-anything is stored, so one bad value never poisons the explorer; then ``draw`` updates the
-figure's artists and returns a message for the learner (empty when all is well). Tests and
-benchmarks call it directly.
+anything is stored, so one bad value never poisons the explorer; then ``draw`` computes the
+numbers the pictures show and returns a message for the learner (empty when all is well).
+Tests and benchmarks call it directly.
 
-``widget()`` wraps it in ipywidgets controls. An explorer that draws in the browser defines
-``live()`` (bqplot figures or an anywidget picture) and ``sync()``, which sends only the
-changed numbers after each update; the others show the figure as a PNG. Displaying an
-explorer gives the live widget, with the matplotlib picture for viewers that run no kernel.
+``widget()`` wraps it in ipywidgets controls around ``live()``, the picture drawn in the
+browser (bqplot figures or an anywidget picture); ``sync()`` sends it only the changed numbers
+after each update. The matplotlib figure is the static picture, for viewers that run no kernel:
+``paint()`` brings its artists up to the last ``draw`` only when it is asked for (``picture()``,
+``png()``), so a move of a live control costs no matplotlib at all.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import traceback
 import ipywidgets as W
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from ..i18n import _
 
 PICTURE_CLASS = "dlteach-picture"  # the browser tests and benchmark watch this element change
 
@@ -51,6 +54,7 @@ class Explorer:
         self._view: W.VBox | None = None
         self._syncing = False
         self._busy = False
+        self._painted = False
         self.paused = False  # set by the pause button; stepwise work stops at its next step
 
     # -- the pure part ------------------------------------------------------------
@@ -69,28 +73,36 @@ class Explorer:
         except Exception:
             self.state = before
             raise
+        self._painted = False
         if self._view is not None:
             self._show_state()
         return self.message
 
     def draw(self, **state) -> str | None:
-        """Update the figure's artists (and the numbers ``sync`` sends) for ``state``; return a message or None."""
+        """Compute what ``state`` shows (the numbers ``sync`` sends and ``paint`` draws); return a message or None."""
         raise NotImplementedError
+
+    def paint(self) -> None:
+        """Set the figure's artists from the numbers of the last ``draw``; it reads no control."""
+        raise NotImplementedError
+
+    def picture(self) -> Figure:
+        """The static picture, painted if an update came since it last was."""
+        if not self._painted:
+            self.paint()
+            self._painted = True
+        return self.fig
 
     def check(self, name: str, value, state: dict):
         """``value`` for control ``name`` as the control would hold it, or a ControlError saying
         what it accepts. Ranges and options come from the control's widget."""
         return check_value(name, value, self.control_widgets[name])
 
-    def png(self, frame: bool = False) -> bytes:
-        """The figure as PNG bytes, its layout solved afresh so labels never overlap. A ``frame``
-        of the live widget keeps the layout of the frame before (half the cost of a frame)."""
-        if not frame:
-            self.fig.set_layout_engine("constrained")
+    def png(self) -> bytes:
+        """The static picture as PNG bytes."""
+        self.picture()
         buffer = io.BytesIO()
         self.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})  # fast to encode, a little larger
-        if frame:
-            self.fig.set_layout_engine("none")
         return buffer.getvalue()
 
     # -- the ipywidgets part ------------------------------------------------------
@@ -110,9 +122,9 @@ class Explorer:
         between its steps, and then runs without blocking the kernel."""
         return {}
 
-    def live(self) -> W.DOMWidget | None:
-        """The picture drawn in the browser, or None to show the figure as a PNG."""
-        return None
+    def live(self) -> W.DOMWidget:
+        """The picture drawn in the browser, built once; ``sync`` keeps it current."""
+        raise NotImplementedError
 
     def sync(self) -> None:
         """Send the numbers of the last ``draw`` to the picture ``live()`` built."""
@@ -143,10 +155,8 @@ class Explorer:
     def widget(self) -> W.VBox:
         if self._view is not None:
             return self._view
+        self.picture()  # a live view may copy the figure's layout when it is built
         picture = self.live()
-        self._image = None
-        if picture is None:
-            picture = self._image = W.Image(value=self.png(), format="png")
         picture.add_class(PICTURE_CLASS)
         # two lines kept for the note, so a shorter remark does not move the picture under the pointer
         note = self._note = W.HTML(layout=W.Layout(min_height="3.4em"))
@@ -166,7 +176,7 @@ class Explorer:
             progress.value, progress_text.value = fraction, text
 
         buttons, actions = [], self.actions()
-        pause = W.Button(description="pause", disabled=True, tooltip="stop after the current step")
+        pause = W.Button(description=_("pause"), disabled=True, tooltip=_("stop after the current step"))
         pause.on_click(lambda _: setattr(self, "paused", True))
         for label, fn in actions.items():
             button = W.Button(description=label, button_style="primary")
@@ -211,10 +221,7 @@ class Explorer:
     def _refresh(self, message: str):
         colour = "#a15c00" if message else "inherit"
         self._note.value = f'<div style="color:{colour};font-weight:bold">{html.escape(message)}</div>'
-        if self._image is not None:
-            self._image.value = self.png(frame=True)
-        else:
-            self.sync()
+        self.sync()
 
     def close(self) -> None:
         """Close the widgets (the front end's views and the kernel's objects), so nothing keeps
@@ -235,13 +242,9 @@ class Explorer:
             Explorer._shown_by_cell[cell] = self
         bundle = self.widget()._repr_mimebundle_()
         bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")
-        bundle["text/plain"] = f"<{type(self).__name__}: run the notebook in JupyterLab to use its controls>"
+        bundle["text/plain"] = _("<{explorer}: run the notebook in JupyterLab to use its controls>").format(
+            explorer=type(self).__name__)
         return bundle
-
-
-def plural(n: int, word: str) -> str:
-    """``n word``, with an s unless n is 1: "1 step", "40 steps"."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def check_value(name: str, value, control: W.ValueWidget, ranged: bool = True):
@@ -250,32 +253,34 @@ def check_value(name: str, value, control: W.ValueWidget, ranged: bool = True):
     if isinstance(control, (W.Dropdown, W.ToggleButtons, W.SelectionSlider, W.RadioButtons)):
         options = [o[1] if isinstance(o, tuple) else o for o in control.options]
         if not any(value == o and type(value) is type(o) or _same_number(value, o) for o in options):
-            raise ControlError(f"{name} must be one of {options}, got {value!r}")
+            raise ControlError(_("{name} must be one of {options}, got {value}").format(
+                name=name, options=options, value=repr(value)))
         return next(o for o in options if value == o or _same_number(value, o))
     if isinstance(control, W.Checkbox):
         if not isinstance(value, bool):
-            raise ControlError(f"{name} must be True or False, got {value!r}")
+            raise ControlError(_("{name} must be True or False, got {value}").format(name=name, value=repr(value)))
         return value
     if isinstance(control, (W.Text, W.Textarea)):
         if not isinstance(value, str):
-            raise ControlError(f"{name} must be text, got {type(value).__name__}")
+            raise ControlError(_("{name} must be text, got {kind}").format(name=name, kind=type(value).__name__))
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ControlError(f"{name} must be a number, got {value!r}")
+        raise ControlError(_("{name} must be a number, got {value}").format(name=name, value=repr(value)))
     if not math.isfinite(value):
-        raise ControlError(f"{name} must be a finite number, got {value!r}")
+        raise ControlError(_("{name} must be a finite number, got {value}").format(name=name, value=repr(value)))
     low, high = control.min, control.max
     if isinstance(control, W.FloatLogSlider):
         low, high = control.base ** low, control.base ** high
     if isinstance(control.value, int):  # an IntSlider, a Play button…
         if value != int(value):
-            raise ControlError(f"{name} must be a whole number, got {value!r}")
+            raise ControlError(_("{name} must be a whole number, got {value}").format(name=name, value=repr(value)))
         value = int(value)
     else:
         value = float(f"{float(value):.12g}")  # 0.9000000000000001 from a slider is 0.9
     slack = 1e-9 * max(abs(low), abs(high))  # the slider's ends, give or take rounding
     if ranged and not low - slack <= value <= high + slack:
-        raise ControlError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+        raise ControlError(_("{name} must be between {low:g} and {high:g}, got {value}").format(
+            name=name, low=low, high=high, value=repr(value)))
     return value
 
 

@@ -12,15 +12,19 @@ import re
 import ipywidgets as W
 import numpy as np
 
+from ..i18n import N_, _, cjk_font, language, ngettext, sentences
 from ..nn.functional import avg_pool2d, conv2d, l2_pool2d, max_pool2d
 from ..viz.grids import MINUS, AnnotatedGrid, number
-from .base import Explorer, check_value, plural
+from .base import Explorer, check_value
 from .grids import GridsView
 
 LECTURE_IMAGE = "100001\n010010\n001100\n100010\n010010\n001010"
-KERNELS = {"kernel 1": "1 -1 -1\n-1 1 -1\n-1 -1 1", "kernel 2": "-1 1 -1\n-1 1 -1\n-1 1 -1"}
-IMAGES = ("lecture image", "my image")
+KERNELS = {N_("kernel 1"): "1 -1 -1\n-1 1 -1\n-1 -1 1", N_("kernel 2"): "-1 1 -1\n-1 1 -1\n-1 1 -1"}
+MY_KERNEL = N_("my kernel")
+IMAGES = (N_("lecture image"), N_("my image"))
 POOLS = {"max": max_pool2d, "average": avg_pool2d, "L2": l2_pool2d}
+POOL_LABELS = {"max": N_("max"), "average": N_("average"), "L2": N_("L2")}  # the pooling buttons
+POOL_NAMES = {"max": N_("max pooling"), "average": N_("average pooling"), "L2": N_("L2 pooling")}
 MAX_IMAGE, MAX_KERNEL, MAX_PADDING = 10, 7, 3
 
 
@@ -30,13 +34,15 @@ def parse_grid(text: str, what: str, max_side: int) -> np.ndarray:
     Rows are lines (or separated by ``/`` or ``;``). A row of bare digits such as ``100001``
     is read digit by digit, as the lecture writes its image; otherwise the numbers are
     separated by spaces or commas (``1 -1 0.5``). Brackets are ignored, so ``[[1, 0], [0, 1]]``
-    works too. Raises ValueError with a message for the learner.
+    works too. Raises ValueError with a message for the learner; ``what`` ("image", "kernel") is
+    said in the language in use.
     """
+    what = _(what)
     text = re.sub(r"\]\s*,", "\n", text).replace("[", "").replace("]", "")
     rows = [line.strip().strip(",") for line in re.split(r"[\n/;]", text)]
     rows = [row for row in rows if row]
     if not rows:
-        raise ValueError(f"The {what} is empty: write one row of numbers per line.")
+        raise ValueError(_("The {what} is empty: write one row of numbers per line.").format(what=what))
     values = []
     for r, row in enumerate(rows, start=1):
         tokens = list(row) if re.fullmatch(r"\d+", row) else re.split(r"[\s,]+", row)
@@ -44,17 +50,21 @@ def parse_grid(text: str, what: str, max_side: int) -> np.ndarray:
             values.append([float(t.replace(MINUS, "-")) for t in tokens])
         except ValueError:
             bad = next(t for t in tokens if not _is_number(t))
-            raise ValueError(f"Row {r} of the {what}: {bad!r} is not a number.") from None
+            raise ValueError(_("Row {r} of the {what}: {bad} is not a number.").format(
+                r=r, what=what, bad=repr(bad))) from None
     lengths = [len(v) for v in values]
     if len(set(lengths)) > 1:
         r = next(i for i, n in enumerate(lengths) if n != lengths[0]) + 1
-        raise ValueError(f"Row {r} of the {what} has {plural(lengths[r - 1], 'number')} but row 1 has "
-                         f"{lengths[0]}: every row needs the same length.")
+        raise ValueError(ngettext("Row {r} of the {what} has {n} number but row 1 has {first}: every row needs the "
+                                  "same length.", "Row {r} of the {what} has {n} numbers but row 1 has {first}: every "
+                                  "row needs the same length.", lengths[r - 1]).format(
+            r=r, what=what, n=lengths[r - 1], first=lengths[0]))
     grid = np.array(values)
     if not np.isfinite(grid).all():
-        raise ValueError(f"The {what} must hold finite numbers.")
+        raise ValueError(_("The {what} must hold finite numbers.").format(what=what))
     if max(grid.shape) > max_side:
-        raise ValueError(f"The {what} is {grid.shape[0]}×{grid.shape[1]}; up to {max_side}×{max_side} fits here.")
+        raise ValueError(_("The {what} is {rows}×{cols}; up to {most}×{most} fits here.").format(
+            what=what, rows=grid.shape[0], cols=grid.shape[1], most=max_side))
     return grid
 
 
@@ -68,8 +78,11 @@ def _is_number(token: str) -> bool:
 
 def _edges(rows: int, cols: int) -> str:
     """e.g. "the last row and the last 2 columns"."""
-    parts = [f"the last {plural(n, noun)}".replace("last 1 ", "last ") for n, noun in ((rows, "row"), (cols, "column")) if n]
-    return " and ".join(parts)
+    last_rows = ngettext("the last row", "the last {n} rows", rows).format(n=rows)
+    last_cols = ngettext("the last column", "the last {n} columns", cols).format(n=cols)
+    if rows and cols:
+        return _("{rows} and {columns}").format(rows=last_rows, columns=last_cols)
+    return last_rows if rows else last_cols
 
 
 def _factor(v: float) -> str:
@@ -97,29 +110,35 @@ def pool_equation(kind: str, values: np.ndarray, result: float) -> str:
 def geometry_notes(image_shape, kernel_shape, stride: int, padding: int) -> tuple[str | None, list[str]]:
     """(a problem that leaves no output, or None; notes worth telling about this geometry)."""
     if stride < 1:
-        return f"Stride must be at least 1, got {stride}.", []
+        return _("Stride must be at least 1, got {stride}.").format(stride=stride), []
     if padding < 0:
-        return f"Padding must be 0 or more, got {padding}.", []
+        return _("Padding must be 0 or more, got {padding}.").format(padding=padding), []
     if padding > MAX_PADDING:
-        return (f"Padding {padding} would surround the image with a frame of zeros {padding} wide; "
-                f"up to {MAX_PADDING} fits here."), []
+        return _("Padding {padding} would surround the image with a frame of zeros {padding} wide; "
+                 "up to {most} fits here.").format(padding=padding, most=MAX_PADDING), []
     (H, Wd), (kh, kw) = image_shape, kernel_shape
     Hp, Wp = H + 2 * padding, Wd + 2 * padding
+    sizes = dict(kh=kh, kw=kw, rows=Hp, cols=Wp, stride=stride, padding=padding)
     if kh > Hp or kw > Wp:
-        return (f"The {kh}×{kw} kernel is bigger than the {'padded ' if padding else ''}image "
-                f"({Hp}×{Wp}): it fits nowhere, so there is no output. Use a smaller kernel or more padding."), []
+        return (_("The {kh}×{kw} kernel is bigger than the padded image ({rows}×{cols}): it fits nowhere, so "
+                  "there is no output. Use a smaller kernel or more padding.") if padding else
+                _("The {kh}×{kw} kernel is bigger than the image ({rows}×{cols}): it fits nowhere, so there is no "
+                  "output. Use a smaller kernel or more padding.")).format(**sizes), []
     notes = []
     if stride > max(Hp - kh, Wp - kw) and stride > 1:
-        notes.append(f"Stride {stride} is larger than the room the {kh}×{kw} kernel has to move in the "
-                     f"{Hp}×{Wp} {'padded ' if padding else ''}image: it fits only once, so the output is one number.")
+        notes.append((_("Stride {stride} is larger than the room the {kh}×{kw} kernel has to move in the "
+                        "{rows}×{cols} padded image: it fits only once, so the output is one number.") if padding else
+                      _("Stride {stride} is larger than the room the {kh}×{kw} kernel has to move in the "
+                        "{rows}×{cols} image: it fits only once, so the output is one number.")).format(**sizes))
     else:
         spare = [(Hp - kh) % stride, (Wp - kw) % stride]
         if any(spare):
-            notes.append(f"With stride {stride} the window never reaches {_edges(*spare)} of the "
-                         f"{'padded ' if padding else ''}image.")
+            notes.append((_("With stride {stride} the window never reaches {edges} of the padded image.") if padding
+                          else _("With stride {stride} the window never reaches {edges} of the image.")).format(
+                edges=_edges(*spare), **sizes))
     if padding >= min(kh, kw):
-        notes.append(f"With padding {padding} and a {kh}×{kw} kernel the corner windows lie entirely in the "
-                     "zero padding, so they output 0.")
+        notes.append(_("With padding {padding} and a {kh}×{kw} kernel the corner windows lie entirely in the "
+                       "zero padding, so they output 0.").format(**sizes))
     return None, notes
 
 
@@ -135,13 +154,14 @@ class ConvolutionExplorer(Explorer):
         grid_spec = self.fig.add_gridspec(2, 4, height_ratios=[3, 1.25])
         axes = [self.fig.add_subplot(grid_spec[0, i]) for i in range(4)]
         self.grid_image, self.grid_kernel, self.grid_output, self.grid_pooled = (
-            AnnotatedGrid(ax) for ax in axes)
+            AnnotatedGrid(ax, lazy=True) for ax in axes)
         ax_window, ax_pool = self.fig.add_subplot(grid_spec[1, :3]), self.fig.add_subplot(grid_spec[1, 3])
         ax_window.axis("off")
         ax_pool.axis("off")
-        self.text_window = ax_window.text(0, 1, "", va="top", ha="left", family="monospace",
+        mono = "monospace" if language() == "en" else ["monospace", cjk_font()]  # the CJK font for the words
+        self.text_window = ax_window.text(0, 1, "", va="top", ha="left", family=mono,
                                           transform=ax_window.transAxes)
-        self.text_pool = ax_pool.text(0, 1, "", va="top", ha="left", family="monospace", fontsize=11,
+        self.text_pool = ax_pool.text(0, 1, "", va="top", ha="left", family=mono, fontsize=11,
                                       transform=ax_pool.transAxes)
         self.n_steps = 0
         self.output = self.partial = self.pooled = self.pooled_partial = None
@@ -170,49 +190,46 @@ class ConvolutionExplorer(Explorer):
     def draw(self, image, my_image, kernel, my_kernel, stride, padding, position, pool, pool_size):
         if image not in IMAGES:
             raise ValueError(f"image must be one of {IMAGES}, got {image!r}")
-        if kernel not in (*KERNELS, "my kernel"):
-            raise ValueError(f"kernel must be one of {(*KERNELS, 'my kernel')}, got {kernel!r}")
+        if kernel not in (*KERNELS, MY_KERNEL):
+            raise ValueError(f"kernel must be one of {(*KERNELS, MY_KERNEL)}, got {kernel!r}")
         if pool not in POOLS:
             raise ValueError(f"pool must be one of {tuple(POOLS)}, got {pool!r}")
-        for name, value in (("stride", stride), ("padding", padding), ("pool size", pool_size), ("position", position)):
+        for name, value in ((N_("stride"), stride), (N_("padding"), padding), (N_("pool size"), pool_size),
+                            (N_("position"), position)):
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-                return f"The {name} must be a whole number, got {value!r}."
+                return _("The {name} must be a whole number, got {value}.").format(name=_(name), value=repr(value))
         try:
-            x = parse_grid(LECTURE_IMAGE if image == "lecture image" else my_image, "image", MAX_IMAGE)
-            w = parse_grid(KERNELS.get(kernel, my_kernel), "kernel", MAX_KERNEL)
+            x = parse_grid(LECTURE_IMAGE if image == "lecture image" else my_image, N_("image"), MAX_IMAGE)
+            w = parse_grid(KERNELS.get(kernel, my_kernel), N_("kernel"), MAX_KERNEL)
         except ValueError as error:
-            return f"{error} The picture still shows the last valid image and kernel."
+            return _("{error} The picture still shows the last valid image and kernel.").format(error=error)
         problem, notes = geometry_notes(x.shape, w.shape, stride, padding)
         shown = padding if 0 <= padding <= MAX_PADDING else 0
         padded = np.pad(x, shown)
         faint = np.pad(np.zeros(x.shape, bool), shown, constant_values=True)
-        self.grid_image.show(padded, faint=faint)
-        self.grid_image.ax.set_title(f"image {x.shape[0]}×{x.shape[1]}"
-                                     + (f", padding {shown}" if shown else ""))
+        title = _("image {rows}×{cols}, padding {padding}") if shown else _("image {rows}×{cols}")
+        self.grid_image.show(padded, faint=faint, title=title.format(rows=x.shape[0], cols=x.shape[1], padding=shown))
         if shown:
             self.grid_image.box("image", shown, shown, *x.shape, linewidth=1.5, edgecolor="#555555", linestyle="--")
         else:
             self.grid_image.hide("image")
-        self.grid_kernel.show(w)
-        self.grid_kernel.ax.set_title(f"{kernel} {w.shape[0]}×{w.shape[1]}")
+        self.grid_kernel.show(w, title=f"{_(kernel)} {w.shape[0]}×{w.shape[1]}")
         if problem is not None:
             return self._no_output(problem)
-        return " ".join(notes + self._step(x, w, padded, stride, padding, position, pool, pool_size))
+        notes += self._step(x, w, padded, stride, padding, position, pool, pool_size)
+        return sentences(*notes)
 
     def _no_output(self, problem: str) -> str:
         self.n_steps, self.output = 0, None
         self.partial = self.pooled = self.pooled_partial = None
         self.equation = self.pool_text = ""
         for grid in (self.grid_output, self.grid_pooled):
-            grid.clear()
-            grid.ax.set_title("no output")
+            grid.clear(title=_("no output"))
         self.grid_image.hide("window")
-        self.text_window.set_text("")
-        self.text_pool.set_text("")
         return problem
 
     def _step(self, x, w, padded, stride, padding, position, pool, pool_size) -> list[str]:
-        """Draw the sweep up to window ``position`` and the pooling; returns notes for the learner."""
+        """The sweep up to window ``position`` and the pooling; returns notes for the learner."""
         self.output = conv2d(x[None, None], w[None, None], stride=stride, padding=padding)[0, 0]
         Ho, Wo = self.output.shape
         self.n_steps = Ho * Wo
@@ -223,28 +240,23 @@ class ConvolutionExplorer(Explorer):
         self.partial = np.where(np.arange(self.n_steps).reshape(Ho, Wo) <= k, self.output, np.nan)
 
         self.grid_image.box("window", i * stride, j * stride, kh, kw, edgecolor="#ff8c00", linewidth=3.5)
-        self.grid_output.show(self.partial, scale=np.abs(self.output).max())
+        self.grid_output.show(self.partial, scale=np.abs(self.output).max(),
+                              title=_("output {rows}×{cols}, stride {stride}: step {step} of {steps}").format(
+                                  rows=Ho, cols=Wo, stride=stride, step=k + 1, steps=self.n_steps))
         self.grid_output.box("current", i, j, edgecolor="#ff8c00", linewidth=3.5)
-        self.grid_output.ax.set_title(f"output {Ho}×{Wo}, stride {stride}: step {k + 1} of {self.n_steps}")
-        self.equation = f"output[{i}, {j}] = window · kernel =\n" + window_equation(window, w)
-        lines = self.equation.count("\n") + 1
-        longest = max(len(line) for line in self.equation.splitlines())
-        self.text_window.set_text(self.equation)
-        self.text_window.set_fontsize(min(13.0, 560 / longest, 64 / lines))
+        self.equation = _("output[{i}, {j}] = window · kernel =").format(i=i, j=j) + "\n" + window_equation(window, w)
         return self._pool(pool, pool_size, i, j)
 
     def _pool(self, pool, pool_size, i, j) -> list[str]:
         Ho, Wo = self.output.shape
         if pool_size < 1 or pool_size > min(Ho, Wo):
             self.pooled = self.pooled_partial = None
-            self.grid_pooled.clear()
-            self.grid_pooled.ax.set_title("no pooling")
+            self.grid_pooled.clear(title=_("no pooling"))
             self.grid_output.hide("pool")
             self.pool_text = ""
-            self.text_pool.set_text("")
-            return [f"Pool size must be at least 1, got {pool_size}." if pool_size < 1 else
-                    f"The {pool_size}×{pool_size} pooling window is larger than the {Ho}×{Wo} output map: "
-                    "choose a smaller pool size."]
+            return [_("Pool size must be at least 1, got {size}.").format(size=pool_size) if pool_size < 1 else
+                    _("The {size}×{size} pooling window is larger than the {rows}×{cols} output map: "
+                      "choose a smaller pool size.").format(size=pool_size, rows=Ho, cols=Wo)]
         ps = pool_size
         self.pooled = POOLS[pool](self.output[None, None], ps)[0, 0]
         Po, Qo = self.pooled.shape
@@ -252,60 +264,73 @@ class ConvolutionExplorer(Explorer):
         last = (np.arange(Po)[:, None] * ps + ps - 1) * Wo + np.arange(Qo)[None, :] * ps + ps - 1
         done = last <= i * Wo + j
         self.pooled_partial = np.where(done, self.pooled, np.nan)
-        self.grid_pooled.show(self.pooled_partial, scale=np.abs(self.pooled).max())
-        self.grid_pooled.ax.set_title(f"{ps}×{ps} {pool} pooling → {Po}×{Qo}")
+        self.grid_pooled.show(self.pooled_partial, scale=np.abs(self.pooled).max(),
+                              title=_("{size}×{size} {pooling} → {rows}×{cols}").format(
+                                  size=ps, pooling=_(POOL_NAMES[pool]), rows=Po, cols=Qo))
         a, b = i // ps, j // ps
         notes = []
         if Ho % ps or Wo % ps:
-            notes.append(f"{ps}×{ps} pooling drops {_edges(Ho % ps, Wo % ps)} of the {Ho}×{Wo} output map.")
+            notes.append(_("{size}×{size} pooling drops {edges} of the {rows}×{cols} output map.").format(
+                size=ps, edges=_edges(Ho % ps, Wo % ps), rows=Ho, cols=Wo))
         if a < Po and b < Qo:
             self.grid_output.box("pool", a * ps, b * ps, ps, ps, edgecolor="#6a3d9a", linewidth=2, linestyle="--")
             self.grid_pooled.box("current", a, b, edgecolor="#6a3d9a", linewidth=3)
-            cell = f"{pool} pooling: pooled[{a}, {b}]"
+            cell = _("{pooling}: pooled[{a}, {b}]").format(pooling=_(POOL_NAMES[pool]), a=a, b=b)
             if done[a, b]:
                 region = self.output[a * ps:(a + 1) * ps, b * ps:(b + 1) * ps].ravel()
                 self.pool_text = f"{cell} =\n{pool_equation(pool, region, self.pooled[a, b])}"
             else:
-                self.pool_text = f"{cell}:\nwaits for the rest of\nits {ps}×{ps} window"
+                self.pool_text = _("{cell}:\nwaits for the rest of\nits {size}×{size} window").format(
+                    cell=cell, size=ps)
         else:
             self.grid_output.hide("pool")
             self.grid_pooled.hide("current")
-            self.pool_text = f"output[{i}, {j}] lies in no\n{ps}×{ps} pooling window"
-        self.text_pool.set_text(self.pool_text)
+            self.pool_text = _("output[{i}, {j}] lies in no\n{size}×{size} pooling window").format(i=i, j=j, size=ps)
         return notes
+
+    def paint(self):
+        for grid in (self.grid_image, self.grid_kernel, self.grid_output, self.grid_pooled):
+            grid.paint()
+        self.text_window.set_text(self.equation)
+        if self.equation:  # as large as fits below the grids
+            lines = self.equation.splitlines()
+            self.text_window.set_fontsize(min(13.0, 560 / max(map(len, lines)), 64 / len(lines)))
+        self.text_pool.set_text(self.pool_text)
 
     # -- the ipywidgets part ------------------------------------------------------
     def controls(self):
         s = self.state
         area = dict(layout=W.Layout(width="150px", height="130px"), continuous_update=False)
         return {
-            "image": W.Dropdown(options=IMAGES, value=s["image"], description="image"),
-            "my_image": W.Textarea(value=s["my_image"], placeholder="one row per line, e.g. 0110", **area),
-            "kernel": W.Dropdown(options=[*KERNELS, "my kernel"], value=s["kernel"], description="kernel"),
-            "my_kernel": W.Textarea(value=s["my_kernel"], placeholder="e.g. 1 0 -1", **area),
-            "stride": W.IntSlider(value=s["stride"], min=1, max=6, description="stride"),
-            "padding": W.IntSlider(value=s["padding"], min=0, max=MAX_PADDING, description="padding"),
-            "pool": W.ToggleButtons(options=list(POOLS), value=s["pool"], description="pooling",
-                                    style={"button_width": "70px"}),
-            "pool_size": W.IntSlider(value=s["pool_size"], min=1, max=4, description="pool size"),
-            "position": W.IntSlider(value=s["position"], min=0, max=max(self.n_steps - 1, 0), description="window"),
+            "image": W.Dropdown(options=[(_(o), o) for o in IMAGES], value=s["image"], description=_("image")),
+            "my_image": W.Textarea(value=s["my_image"], placeholder=_("one row per line, e.g. 0110"), **area),
+            "kernel": W.Dropdown(options=[(_(o), o) for o in (*KERNELS, MY_KERNEL)], value=s["kernel"],
+                                 description=_("kernel")),
+            "my_kernel": W.Textarea(value=s["my_kernel"], placeholder=_("e.g. 1 0 -1"), **area),
+            "stride": W.IntSlider(value=s["stride"], min=1, max=6, description=_("stride")),
+            "padding": W.IntSlider(value=s["padding"], min=0, max=MAX_PADDING, description=_("padding")),
+            "pool": W.ToggleButtons(options=[(_(POOL_LABELS[o]), o) for o in POOLS], value=s["pool"],
+                                    description=_("pooling"), style={"button_width": "70px"}),
+            "pool_size": W.IntSlider(value=s["pool_size"], min=1, max=4, description=_("pool size")),
+            "position": W.IntSlider(value=s["position"], min=0, max=max(self.n_steps - 1, 0),
+                                    description=_("window")),
         }
 
     def layout(self, c):
         """Image and kernel editors side by side; a play button and single steps drive the window."""
-        play = W.Play(value=c["position"].value, min=0, max=c["position"].max, interval=900, description="play")
+        play = W.Play(value=c["position"].value, min=0, max=c["position"].max, interval=900, description=_("play"))
         # linked in the kernel, not the browser: a slider move then sends the kernel one message, not two
         W.link((play, "value"), (c["position"], "value"))
         W.link((play, "max"), (c["position"], "max"))
-        back, forward = W.Button(description="◀ step"), W.Button(description="step ▶")
+        back, forward = W.Button(description=_("◀ step")), W.Button(description=_("step ▶"))
         back.on_click(lambda _: setattr(c["position"], "value", max(c["position"].value - 1, 0)))
         forward.on_click(lambda _: setattr(c["position"], "value", min(c["position"].value + 1, c["position"].max)))
         return [
             W.HBox([W.VBox([c["image"], c["my_image"]]), W.VBox([c["kernel"], c["my_kernel"]]),
                     W.VBox([c["stride"], c["padding"], c["pool_size"], c["pool"]])]),
             W.HBox([play, back, forward, c["position"]]),
-            W.HTML("<i>Click a pixel of the image or a cell of the kernel to change it; click a cell of the "
-                   "output map to see how it is computed.</i>"),
+            W.HTML("<i>" + _("Click a pixel of the image or a cell of the kernel to change it; click a cell of the "
+                             "output map to see how it is computed.") + "</i>"),
         ]
 
     def live(self):
@@ -329,14 +354,14 @@ class ConvolutionExplorer(Explorer):
             return
         if panel == 0:
             x = parse_grid(LECTURE_IMAGE if self.state["image"] == "lecture image" else self.state["my_image"],
-                           "image", MAX_IMAGE)
+                           N_("image"), MAX_IMAGE)
             shown = self.state["padding"]
             r, c = row - shown, col - shown
             if 0 <= r < x.shape[0] and 0 <= c < x.shape[1]:
                 x[r, c] = 0.0 if x[r, c] else 1.0
                 self.update(my_image=grid_text(x), position=self.state["position"])
         elif panel == 1:
-            w = parse_grid(KERNELS.get(self.state["kernel"], self.state["my_kernel"]), "kernel", MAX_KERNEL)
+            w = parse_grid(KERNELS.get(self.state["kernel"], self.state["my_kernel"]), N_("kernel"), MAX_KERNEL)
             w[row, col] = {1.0: -1.0, -1.0: 0.0}.get(float(w[row, col]), 1.0)
             self.update(my_kernel=grid_text(w))
 

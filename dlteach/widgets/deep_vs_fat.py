@@ -18,11 +18,12 @@ import numpy as np
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
 from ..data import circles, moons, spirals, xor
+from ..i18n import N_, _, sentences
 from ..models import MLP
 from ..nn import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import History, TrainingDiverged, accuracy, fit
-from ..viz.training import CLASS_COLOURS, DecisionMap, LayerWidths
+from ..viz.training import CLASS_COLOURS, DecisionMap, LayerWidths, data_extent
 from .base import Explorer
 from .live import rgba_png, show_png
 
@@ -35,11 +36,13 @@ DATASETS = {
 }
 N_TRAIN, N_TEST = 600, 2000
 LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
-CLICKS = ("add class 0 (blue)", "add class 1 (red)", "add class 2 (green)", "remove")
+CLICKS = (N_("add class 0 (blue)"), N_("add class 1 (red)"), N_("add class 2 (green)"), N_("remove"))
 MAP_RESOLUTION = 64  # decision-map pixels per side: cheap enough to redraw after every epoch
 TIE = 0.005  # test accuracies closer than this are a tie
 STEP_SECONDS = 0.15  # training between two redraws while it plays
 MAX_DEPTH, MAX_WIDTH = 8, 64
+THIN, FAT = N_("thin + tall"), N_("fat + short")  # the two nets, as the learner reads their names
+CHANGED = {"data": N_("data"), "depth": N_("depth"), "width": N_("width"), "activation": N_("activation")}
 GAIN = 3 ** 0.5  # weights uniform in ±√3/√fan_in, so Var(W) = 1/fan_in: tanh signals keep their size through depth
 
 
@@ -96,18 +99,20 @@ class DeepVsFatExplorer(Explorer):
         self.ax_deep, self.ax_fat = self.fig.add_subplot(grid[:, 0]), self.fig.add_subplot(grid[:, 1])
         self.ax_shape, self.ax_loss = self.fig.add_subplot(grid[0, 2]), self.fig.add_subplot(grid[1, 2])
         self.ax_shape.set_axis_off()
-        self.ax_shape.set_title("layer widths, input at the bottom", fontsize=9)
-        self.deep_shape = LayerWidths(self.ax_shape, "tab:purple", "thin + tall", MAX_DEPTH + 2)
-        self.fat_shape = LayerWidths(self.ax_shape, "tab:olive", "fat + short", MAX_DEPTH + 2)
-        (self.loss_deep,) = self.ax_loss.plot([], [], color="tab:purple", label="thin + tall")
-        (self.loss_fat,) = self.ax_loss.plot([], [], color="tab:olive", label="fat + short")
-        self.ax_loss.set(xlabel="epoch", ylabel="training loss", yscale="log", ylim=(0.005, 5))
+        self.ax_shape.set_title(_("layer widths, input at the bottom"), fontsize=9)
+        self.deep_shape = LayerWidths(self.ax_shape, "tab:purple", _(THIN), MAX_DEPTH + 2)
+        self.fat_shape = LayerWidths(self.ax_shape, "tab:olive", _(FAT), MAX_DEPTH + 2)
+        (self.loss_deep,) = self.ax_loss.plot([], [], color="tab:purple", label=_(THIN))
+        (self.loss_fat,) = self.ax_loss.plot([], [], color="tab:olive", label=_(FAT))
+        self.ax_loss.set(xlabel=_("epoch"), ylabel=_("training loss"), yscale="log", ylim=(0.005, 5))
         self.ax_loss.yaxis.set_major_locator(FixedLocator([0.01, 0.1, 1]))  # fixed: the layout never shifts
         self.ax_loss.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         self.ax_loss.yaxis.set_minor_locator(NullLocator())
         self.ax_loss.grid(alpha=0.3)
         self.ax_loss.legend(fontsize=7, loc="upper right")
-        self.data, self.maps, self.maps_for = {}, (), None
+        self.data = {}
+        self.map = self.map_for = None   # the decision map's grid, around the training points it was made for
+        self.images, self.painted_for = (), None  # the two planes on the figure, and the map they show
         self.nets: list[Net] = []      # the pair being trained, for the architecture in self.built_for
         self.built_for = None
         self.failure = ""              # why training stopped, when it failed
@@ -127,7 +132,7 @@ class DeepVsFatExplorer(Explorer):
 
     def training_set(self):
         """(X, y) the nets train on: the data set's training points as the learner edited them."""
-        X, y, *_ = make_data_cached(self, self.state["data"])
+        X, y, *_test = make_data_cached(self, self.state["data"])
         return X, y
 
     def _architecture(self, s):
@@ -150,17 +155,18 @@ class DeepVsFatExplorer(Explorer):
             if self.failure or self.nets[0].epochs >= self.state["epochs"] or (
                     done and time.perf_counter() - start > budget_s):
                 break
-            for name, net in zip(("thin + tall", "fat + short"), self.nets):
+            for name, net in zip((THIN, FAT), self.nets):
                 try:
                     net.epoch(X, y, self.state["lr"], self.seed)
                 except TrainingDiverged as error:
-                    self.failure = f"The {name} net diverged. {error} Lower η and train again."
+                    self.failure = _("The {name} net diverged. {error} Lower η and train again.").format(
+                        name=_(name), error=error)
         self.note = ""
         return self.update()
 
     def train(self, report=None) -> str:
         """Train both nets to the epochs control, all at once (as a notebook cell does)."""
-        for _ in self.training(report):
+        for _step in self.training(report):
             pass
         return self.message
 
@@ -175,7 +181,8 @@ class DeepVsFatExplorer(Explorer):
                 return  # a control changed the nets: the message says so
             self.step(self.state["epochs"], budget_s=STEP_SECONDS)
             if report:
-                report(self.nets[0].epochs / total, f"epoch {self.nets[0].epochs} of {total}")
+                report(self.nets[0].epochs / total,
+                       _("epoch {epoch} of {total}").format(epoch=self.nets[0].epochs, total=total))
             yield
 
     def reset(self, report=None) -> str:
@@ -184,7 +191,7 @@ class DeepVsFatExplorer(Explorer):
         return self.update()
 
     def actions(self):
-        return {"▶ train": self.training, "step one epoch": lambda report: self.step(1), "reset": self.reset}
+        return {_("▶ train"): self.training, _("step one epoch"): lambda report: self.step(1), _("reset"): self.reset}
 
     # -- the learner's own points ----------------------------------------------------------
     def clicked(self, x: float, y: float) -> str:
@@ -198,13 +205,13 @@ class DeepVsFatExplorer(Explorer):
             keep = np.arange(len(X)) != nearest
             X, labels = X[keep], labels[keep]
         elif choice >= self.n_classes(self.state["data"]):
-            self.note = f"{self.state['data']} has {self.n_classes(self.state['data'])} classes: choose another."
+            self.note = _("{data} has {n} classes: choose another.").format(
+                data=self.state["data"], n=self.n_classes(self.state["data"]))
             return self.update()
         else:
             X, labels = np.vstack([X, [(x, y)]]), np.append(labels, choice)
-        _, _, X_test, y_test = self.data[self.state["data"]]
+        X_test, y_test = self.data[self.state["data"]][2:]
         self.data[self.state["data"]] = (X, labels, X_test, y_test)
-        self.maps_for = None  # redraw the points
         self.note = ""
         return self.update()
 
@@ -212,99 +219,120 @@ class DeepVsFatExplorer(Explorer):
     def check(self, name, value, state):
         value = super().check(name, value, state)
         if self.nets and name == "lr" and self._busy:
-            self.note = f"η is now {value:g} for both nets, from the next epoch on."
+            self.note = _("η is now {lr:g} for both nets, from the next epoch on.").format(lr=value)
         elif self.nets and name in ("data", "depth", "width", "activation") and self.nets[0].epochs:
-            self.note = f"The {name} changed: the nets start again from scratch (press ▶ train)."
+            self.note = _("The {name} changed: the nets start again from scratch (press ▶ train).").format(
+                name=_(CHANGED[name]))
         return value
 
     def draw(self, depth, width, activation, data, epochs, lr, click):
-        X, y = self.training_set()
-        if self.maps_for != data:
-            for ax in (self.ax_deep, self.ax_fat):
-                ax.clear()
-            self.maps = tuple(DecisionMap(ax, X, y, extent=self._extent(data), resolution=MAP_RESOLUTION)
-                              for ax in (self.ax_deep, self.ax_fat))
-            self.maps_for = data
+        X, y = self.points = self.training_set()
+        if self.map_for is not X:  # another data set, or points added or removed
+            self.map, self.map_for = DecisionMap(data_extent(X), self.n_classes(data), MAP_RESOLUTION), X
         if self.built_for != self._architecture(self.state):
             self._build()
-        deep, fat = self.sizes()
-        p_deep, p_fat = parameter_count(deep), parameter_count(fat)
-        self._draw_shapes(deep, fat)
-        _, _, X_test, y_test = self.data[data]
+        deep, fat = self.shapes = self.sizes()
+        X_test, y_test = self.data[data][2:]
         self.pictures, self.titles = [], []
-        for m, net, ax, label in zip(self.maps, self.nets, (self.ax_deep, self.ax_fat),
-                                     (f"thin + tall: {depth} × {width}", f"fat + short: 1 × {fat[1]}")):
+        labels = (_("thin + tall: {depth} × {width}").format(depth=depth, width=width),
+                  _("fat + short: 1 × {width}").format(width=fat[1]))
+        for net, label in zip(self.nets, labels):
             trained = net.epochs > 0
-            self.pictures.append(m.colours(net.model if trained else None))
-            m.show(colours=self.pictures[-1])
+            self.pictures.append(self.map.colours(net.model if trained else None))
             net.test_accuracy = accuracy(net.model, X_test, y_test) if trained else None
             net.train_accuracy = accuracy(net.model, X, y) if trained else None
-            score = f", test {net.test_accuracy:.1%}" if trained else ""
-            self.titles.append(f"{label}, {parameter_count(net.sizes):,} parameters{score}")
-            ax.set_title(self.titles[-1], fontsize=9)
-        for line, net in zip((self.loss_deep, self.loss_fat), self.nets):
-            line.set_data(np.arange(1, net.epochs + 1), net.losses)
-        self.ax_loss.set_xlim(0, epochs)
-        return self._message(depth, width, p_deep, p_fat)
+            if trained:
+                title = _("{label}, {count:,} parameters, test {accuracy:.1%}").format(
+                    label=label, count=parameter_count(net.sizes), accuracy=net.test_accuracy)
+            else:
+                title = _("{label}, {count:,} parameters").format(label=label, count=parameter_count(net.sizes))
+            self.titles.append(title)
+        self.losses = [np.array(net.losses) for net in self.nets]
+        return self._message(depth, width, parameter_count(deep), parameter_count(fat))
 
-    def _extent(self, name):
-        X, *_ = make_data_cached(self, name)
-        (x0, y0), (x1, y1) = X.min(axis=0), X.max(axis=0)
-        pad = 0.08 * max(x1 - x0, y1 - y0)
-        return (x0 - pad, x1 + pad, y0 - pad, y1 + pad)
-
-    def _draw_shapes(self, deep, fat):
+    def paint(self):
+        axes = (self.ax_deep, self.ax_fat)
+        if self.painted_for is not self.map:  # a new map: a new plane and its points
+            for ax in axes:
+                ax.clear()
+            self.images = [self.map.draw_on(ax, *self.points) for ax in axes]
+            self.painted_for = self.map
+        for image, picture, ax, title in zip(self.images, self.pictures, axes, self.titles):
+            image.set_data(picture)
+            ax.set_title(title, fontsize=9)
+        deep, fat = self.shapes
         widest = max(max(deep[1:-1]), fat[1])
         self.deep_shape.show(deep, -0.55 * widest)
         self.fat_shape.show(fat, 0.55 * widest)
         self.ax_shape.set_xlim(-1.1 * widest, 1.1 * widest)
+        for line, losses in zip((self.loss_deep, self.loss_fat), self.losses):
+            line.set_data(np.arange(1, len(losses) + 1), losses)
+        self.ax_loss.set_xlim(0, self.state["epochs"])
 
     def _message(self, depth, width, p_deep, p_fat) -> str:
-        budget = f"Parameters: {p_deep:,} thin + tall, {p_fat:,} fat + short."
-        note = f"{self.note} " if self.note else ""
+        text = self._remark(depth, width, p_deep, p_fat)
+        return sentences(self.note, text)
+
+    def _remark(self, depth, width, p_deep, p_fat) -> str:
+        budget = _("Parameters: {deep:,} thin + tall, {fat:,} fat + short.").format(deep=p_deep, fat=p_fat)
         if self.failure:
-            return note + self.failure
+            return self.failure
         if depth == 1:
-            return note + f"With one hidden layer both nets are the same shape: raise the depth to compare. {budget}"
+            return _("With one hidden layer both nets are the same shape: raise the depth to compare. {budget}").format(
+                budget=budget)
         deep, fat = self.nets
         if deep.epochs == 0:
-            return note + f"{budget} Press ▶ train to train both with the same settings, live."
-        epochs = f"After {deep.epochs} of {self.state['epochs']} epochs"
+            return _("{budget} Press ▶ train to train both with the same settings, live.").format(budget=budget)
+        done, total = deep.epochs, self.state["epochs"]
         chance = 1 / self.n_classes(self.state["data"])
-        flat = [name for name, net in (("thin + tall", deep), ("fat + short", fat)) if net.flat(chance)]
-        vanishing = (f" Through {depth} sigmoid layers the thin + tall net's gradient vanishes (lesson 4): "
-                     "try tanh or relu.") if self.state["activation"] == "sigmoid" and depth > 2 else ""
+        flat = [name for name, net in ((THIN, deep), (FAT, fat)) if net.flat(chance)]
+        vanishing = self.state["activation"] == "sigmoid" and depth > 2
         if len(flat) == 2:
-            return note + (f"{epochs} neither net has learned anything: both are at chance ({chance:.0%}) on "
-                           f"their own training data. {budget}{vanishing}")
+            text = _("After {done} of {total} epochs neither net has learned anything: both are at chance "
+                     "({chance:.0%}) on their own training data. {budget}").format(
+                done=done, total=total, chance=chance, budget=budget)
+            return self._vanishing(text, depth) if vanishing else text
         gap = deep.test_accuracy - fat.test_accuracy
-        verdict = ("a tie" if abs(gap) < TIE else "thin + tall wins here" if gap > 0 else "fat + short wins here")
-        text = (f"{epochs}: test accuracy thin + tall {deep.test_accuracy:.1%} (training {deep.train_accuracy:.1%}), "
-                f"fat + short {fat.test_accuracy:.1%} (training {fat.train_accuracy:.1%}): {verdict}. {budget}")
+        verdict = (_("a tie") if abs(gap) < TIE else _("thin + tall wins here") if gap > 0
+                   else _("fat + short wins here"))
+        text = _("After {done} of {total} epochs: test accuracy thin + tall {deep_test:.1%} "
+                 "(training {deep_train:.1%}), fat + short {fat_test:.1%} (training {fat_train:.1%}): "
+                 "{verdict}. {budget}").format(
+            done=done, total=total, deep_test=deep.test_accuracy, deep_train=deep.train_accuracy,
+            fat_test=fat.test_accuracy, fat_train=fat.train_accuracy, verdict=verdict, budget=budget)
         if flat:
-            net = deep if flat[0] == "thin + tall" else fat
-            if vanishing and flat[0] == "thin + tall":
-                text += vanishing
+            net = deep if flat[0] == THIN else fat
+            if vanishing and flat[0] == THIN:
+                text = self._vanishing(text, depth)
             elif net.exploded():
-                text += f" The {flat[0]} net's loss jumped up and stayed: η = {self.state['lr']:g} is too large for it."
+                text = _("{text} The {name} net's loss jumped up and stayed: η = {lr:g} is too large for it.").format(
+                    text=text, name=_(flat[0]), lr=self.state["lr"])
             else:
-                text += f" The {flat[0]} net is still at chance: train longer or raise η."
+                text = _("{text} The {name} net is still at chance: train longer or raise η.").format(
+                    text=text, name=_(flat[0]))
         if width == 1:
-            text += " With width 1 every hidden layer squeezes the input through a single number."
-        return note + text
+            text = _("{text} With width 1 every hidden layer squeezes the input through a single number.").format(
+                text=text)
+        return text
+
+    @staticmethod
+    def _vanishing(text, depth) -> str:
+        return _("{text} Through {depth} sigmoid layers the thin + tall net's gradient vanishes (lesson 4): "
+                 "try tanh or relu.").format(text=text, depth=depth)
 
     # -- the controls and the live picture ----------------------------------------------
     def controls(self):
         return {
-            "depth": W.IntSlider(value=self.state["depth"], min=1, max=MAX_DEPTH, description="hidden layers",
+            "depth": W.IntSlider(value=self.state["depth"], min=1, max=MAX_DEPTH, description=_("hidden layers"),
                                  style={"description_width": "initial"}),
-            "width": W.IntSlider(value=self.state["width"], min=1, max=MAX_WIDTH, description="width"),
-            "data": W.Dropdown(options=list(DATASETS), value=self.state["data"], description="data"),
+            "width": W.IntSlider(value=self.state["width"], min=1, max=MAX_WIDTH, description=_("width")),
+            "data": W.Dropdown(options=list(DATASETS), value=self.state["data"], description=_("data")),
             "activation": W.Dropdown(options=["tanh", "sigmoid", "relu"], value=self.state["activation"],
-                                     description="activation"),
-            "epochs": W.IntSlider(value=self.state["epochs"], min=10, max=1000, step=10, description="epochs"),
-            "lr": W.SelectionSlider(options=LEARNING_RATES, value=self.state["lr"], description="η (lr)"),
-            "click": W.ToggleButtons(options=CLICKS, value=self.state["click"], description="click the plane to",
+                                     description=_("activation")),
+            "epochs": W.IntSlider(value=self.state["epochs"], min=10, max=1000, step=10, description=_("epochs")),
+            "lr": W.SelectionSlider(options=LEARNING_RATES, value=self.state["lr"], description=_("η (lr)")),
+            "click": W.ToggleButtons(options=[(_(c), c) for c in CLICKS], value=self.state["click"],
+                                     description=_("click the plane to"),
                                      style={"description_width": "initial", "button_width": "150px"}),
         }
 
@@ -330,10 +358,10 @@ class DeepVsFatExplorer(Explorer):
         lx, ly = bq.LinearScale(min=0), bq.LogScale(min=0.001, max=5)
         self.live_losses = [bq.Lines(x=[], y=[], scales={"x": lx, "y": ly}, colors=[colour], labels=[label],
                                      display_legend=True)
-                            for colour, label in (("#9467bd", "thin + tall"), ("#bcbd22", "fat + short"))]
+                            for colour, label in (("#9467bd", _(THIN)), ("#bcbd22", _(FAT)))]
         self.live_loss_x = lx
-        loss = bq.Figure(marks=self.live_losses, axes=[bq.Axis(scale=lx, label="epoch"),
-                                                        bq.Axis(scale=ly, side="left", label="training loss")],
+        loss = bq.Figure(marks=self.live_losses, axes=[bq.Axis(scale=lx, label=_("epoch")),
+                                                        bq.Axis(scale=ly, side="left", label=_("training loss"))],
                          layout=W.Layout(width="300px", height="360px"), animation_duration=0,
                          legend_location="top-right", fig_margin={"top": 30, "bottom": 40, "left": 50, "right": 10})
         self._live_points_for = None
@@ -344,8 +372,8 @@ class DeepVsFatExplorer(Explorer):
         self.clicked(*((data["x"], data["y"]) if "x" in data else (mark.x[data["index"]], mark.y[data["index"]])))
 
     def sync(self):
-        x0, x1, y0, y1 = self.maps[0].extent
-        X, y = self.training_set()
+        x0, x1, y0, y1 = self.map.extent
+        X, y = self.points
         for figure, image, points, picture, title in zip(self.live_figures, self.live_maps, self.live_points,
                                                          self.pictures, self.titles):
             show_png(image, rgba_png(picture[::-1], smooth_to=192))
@@ -358,9 +386,9 @@ class DeepVsFatExplorer(Explorer):
             figure.title = title
         self._live_points_for = X
         self.live_loss_x.max = self.state["epochs"]
-        for line, net in zip(self.live_losses, self.nets):
+        for line, losses in zip(self.live_losses, self.losses):
             with line.hold_sync():
-                line.x, line.y = np.arange(1, net.epochs + 1), np.asarray(net.losses)
+                line.x, line.y = np.arange(1, len(losses) + 1), losses
 
 
 def make_data_cached(explorer, name):

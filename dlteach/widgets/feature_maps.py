@@ -15,19 +15,21 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from ..data import load_digits
+from ..i18n import N_, _, ngettext
 from ..models import train_small_cnn
 from ..nn.functional import softmax
 from ..train import predict
 from ..viz.conv import layer_outputs
 from ..viz.grids import hex_colours, number
 from ..viz.unsupervised import grey_panel, tile
-from .base import Explorer, plural
+from .base import Explorer
 from .grids import GridsView, picture_panel
 
 MARGIN = 3  # pixels shown around the input field: where a shift moves the digit; also the largest shift
 FADE = 0.35  # ink outside the field is drawn this dark: the network does not see it
 MAPS = mpl.colormaps["RdBu_r"].with_extremes(bad="#d0d0d0")  # grey gaps between the maps
-STAGES = {"Conv2d": "conv", "MaxPool2d": "max pool", "AvgPool2d": "average pool", "L2Pool2d": "L2 pool"}
+STAGES = {"Conv2d": N_("conv"), "MaxPool2d": N_("max pool"), "AvgPool2d": N_("average pool"),
+          "L2Pool2d": N_("L2 pool")}
 TRUE, WRONG, PLAIN = "#1b7f3b", "#b00020", "#b3b3b3"
 
 
@@ -79,7 +81,9 @@ class FeatureMapExplorer(Explorer):
         self.stage_titles, counts = [], {}
         for name, (c, h, w) in stages:
             counts[name] = counts.get(name, 0) + 1
-            self.stage_titles.append(f"{STAGES.get(name, name)} {counts[name]}: {plural(c, 'map')} {h}×{w}")
+            title = ngettext("{stage} {k}: {n} map {h}×{w}", "{stage} {k}: {n} maps {h}×{w}", c)
+            self.stage_titles.append(title.format(stage=_(STAGES[name]) if name in STAGES else name, k=counts[name],
+                                                  n=c, h=h, w=w))
         rows = 1 + -(-len(stages) // 3)
         super().__init__(figsize=(11, 3.3 * rows), index=index, shift_rows=shift_rows, shift_cols=shift_cols)
         grid = self.fig.add_gridspec(rows, 3)
@@ -99,10 +103,15 @@ class FeatureMapExplorer(Explorer):
             ax.axis("off")
         self.bars = self.ax_prob.bar(range(10), np.zeros(10), color=PLAIN)
         self.bar_notes = [self.ax_prob.text(0, 0, "", ha="center", va="bottom", fontsize=10) for _ in range(2)]
-        self.ax_prob.set(xticks=range(10), ylim=(0, 1.12), yticks=np.linspace(0, 1, 6), xlabel="class",
-                         ylabel="probability")
-        self.ax_prob.set_title("softmax output", y=1.0)
+        self.ax_prob.set(xticks=range(10), ylim=(0, 1.12), yticks=np.linspace(0, 1, 6), xlabel=_("class"),
+                         ylabel=_("probability"))
+        self.ax_prob.set_title(_("softmax output"), y=1.0)
         self.update()
+        # laid out once and kept: nothing a move changes takes more room, and constrained layout with
+        # colour bars moves the axes a little at every draw, so the static picture would depend on the past
+        self.picture()
+        self.fig.get_layout_engine().execute(self.fig)
+        self.fig.set_layout_engine("none")
 
     # -- the input: a test digit, shifted, or painted -------------------------------------
     def _load(self, index):
@@ -121,7 +130,7 @@ class FeatureMapExplorer(Explorer):
         H, W_ = self.size
         return self.pixels[top:top + H + 2 * MARGIN, left:left + W_ + 2 * MARGIN]
 
-    def paint(self, row: int, col: int, drag: bool = False) -> str:
+    def ink(self, row: int, col: int, drag: bool = False) -> str:
         """Ink the shown cell (row, col), or wipe it: a stroke that starts on ink erases."""
         top, left = self._window(self.state["shift_rows"], self.state["shift_cols"])
         r, c = top + row, left + col
@@ -144,7 +153,7 @@ class FeatureMapExplorer(Explorer):
         return self.update()
 
     def actions(self):
-        return {"clear": self.clear, "undo painting": self.reload}
+        return {_("clear"): self.clear, _("undo painting"): self.reload}
 
     # -- drawing ------------------------------------------------------------------------
     def draw(self, index, shift_rows, shift_cols):
@@ -156,80 +165,90 @@ class FeatureMapExplorer(Explorer):
         faded = shown * FADE
         faded[MARGIN:MARGIN + H, MARGIN:MARGIN + W_] = image
         self.input = faded
-        self.im_in.set_data(faded)
-        what = "your drawing" if self.label is None else f"test digit {index} (a {self.label})"
-        self.input_title = f"{what}, shifted ({shift_rows:+d}, {shift_cols:+d})"
-        self.ax_in.set_title(self.input_title, fontsize=11, y=1.0)  # a fixed y skips a costly layout step
-
+        title = (_("your drawing, shifted ({rows:+d}, {cols:+d})") if self.label is None
+                 else _("test digit {index} (a {label}), shifted ({rows:+d}, {cols:+d})"))
+        self.input_title = title.format(index=index, label=self.label, rows=shift_rows, cols=shift_cols)
         outputs = layer_outputs(self.model, image[None])
-        for maps, im in zip([a for _, a in outputs if a.ndim == 3][1:], self.stage_images):
-            c, h, w = maps.shape
-            mosaic = tile(maps, int(np.ceil(np.sqrt(c))), (h, w))
-            if im.get_array().shape != mosaic.shape:
-                im.set_extent((-0.5, mosaic.shape[1] - 0.5, mosaic.shape[0] - 0.5, -0.5))
-            im.set_data(mosaic)
-
+        self.mosaics = [tile(maps, int(np.ceil(np.sqrt(len(maps)))), maps.shape[1:])
+                        for maps in [a for _, a in outputs if a.ndim == 3][1:]]
         self.probs = probs = softmax(outputs[-1][1])
         self.predicted = predicted = int(probs.argmax())
         self.bar_colours = [TRUE if k == self.label else WRONG if k == predicted and self.label is not None
                             else "#1f77b4" if k == predicted else PLAIN for k in range(len(probs))]
-        for bar, p, colour in zip(self.bars, probs, self.bar_colours):
+        # the true class and the answer written over their bars, so a bar of height ≈ 0 is still seen
+        self.bar_labels = [(k, _("true") if k == self.label else f"{probs[k]:.2f}")
+                           for k in dict.fromkeys([predicted] + ([self.label] if self.label is not None else []))]
+        return self._message(shift_rows, shift_cols, image)
+
+    def paint(self):
+        self.im_in.set_data(self.input)
+        self.ax_in.set_title(self.input_title, fontsize=11, y=1.0)  # a fixed y skips a costly layout step
+        for mosaic, im in zip(self.mosaics, self.stage_images):
+            if im.get_array().shape != mosaic.shape:
+                im.set_extent((-0.5, mosaic.shape[1] - 0.5, mosaic.shape[0] - 0.5, -0.5))
+            im.set_data(mosaic)
+        for bar, p, colour in zip(self.bars, self.probs, self.bar_colours):
             bar.set_height(p)
             bar.set_color(colour)
-        # the true class and the answer written over their bars, so a bar of height ≈ 0 is still seen
-        self.bar_labels = [(k, "true" if k == self.label else f"{probs[k]:.2f}")
-                           for k in dict.fromkeys([predicted] + ([self.label] if self.label is not None else []))]
         for note, (k, text) in zip(self.bar_notes, self.bar_labels + [(0, "")]):
-            note.set_position((k, probs[k] + 0.01))
+            note.set_position((k, self.probs[k] + 0.01))
             note.set_text(text)
             note.set_color(self.bar_colours[k])
         for note in self.bar_notes[len(self.bar_labels):]:
             note.set_text("")
-        return self._message(shift_rows, shift_cols, image)
 
     def _message(self, shift_rows, shift_cols, image) -> str:
         p, predicted, label = self.probs, self.predicted, self.label
         if not image.any():
-            return ("The input field is empty: draw a digit with the mouse (click or drag on the cells inside the "
-                    "orange frame)." + (" Part of your drawing lies outside it: shift it back." if self.pixels.any()
-                                        else ""))
-        says = f"the network says {predicted} (p = {p[predicted]:.2f})"
+            return (_("The input field is empty: draw a digit with the mouse (click or drag on the cells inside the "
+                      "orange frame).") + (_(" Part of your drawing lies outside it: shift it back.")
+                                           if self.pixels.any() else ""))
+        says = dict(predicted=predicted, p=p[predicted], label=label, rows=shift_rows, cols=shift_cols,
+                    misread=self.misread, total=len(self.images))
         if label is None:
             runner_up = int(np.argsort(p)[-2])
-            unsure = (f"; it is unsure: {runner_up} has p = {p[runner_up]:.2f}" if p[predicted] < 0.6 else "")
-            return f"For your drawing {says}{unsure}."
+            if p[predicted] < 0.6:
+                return _("For your drawing the network says {predicted} (p = {p:.2f}); it is unsure: {runner_up} has "
+                         "p = {q:.2f}.").format(runner_up=runner_up, q=p[runner_up], **says)
+            return _("For your drawing the network says {predicted} (p = {p:.2f}).").format(**says)
         if predicted == label:
-            return f"Your painting did not change the answer: {says}." if self.edited else ""
+            return (_("Your painting did not change the answer: the network says {predicted} (p = {p:.2f}).")
+                    .format(**says) if self.edited else "")
         if self.edited:
-            return f"Your painting changed the answer: for this {label} {says}."
+            return _("Your painting changed the answer: for this {label} the network says {predicted} "
+                     "(p = {p:.2f}).").format(**says)
         if shift_rows or shift_cols:
-            return (f"Misread: {says} for this {label}. Shifted by ({shift_rows:+d}, {shift_cols:+d}) pixels it "
-                    "has left the positions it was trained on.")
+            return _("Misread: the network says {predicted} (p = {p:.2f}) for this {label}. Shifted by ({rows:+d}, "
+                     "{cols:+d}) pixels it has left the positions it was trained on.").format(**says)
         if self.misread > len(self.images) / 2:
-            return (f"Misread: {says} for this {label}. The network misreads {self.misread} of the {len(self.images)} "
-                    "digits here: is it trained?")
-        wrong = "the only one" if self.misread == 1 else f"one of the {self.misread}"
-        return (f"Misread: {says} for this {label}, unshifted: {wrong} of the {len(self.images)} digits here it "
-                "gets wrong.")
+            return _("Misread: the network says {predicted} (p = {p:.2f}) for this {label}. The network misreads "
+                     "{misread} of the {total} digits here: is it trained?").format(**says)
+        if self.misread == 1:
+            return _("Misread: the network says {predicted} (p = {p:.2f}) for this {label}, unshifted: the only one "
+                     "of the {total} digits here it gets wrong.").format(**says)
+        return _("Misread: the network says {predicted} (p = {p:.2f}) for this {label}, unshifted: one of the "
+                 "{misread} of the {total} digits here it gets wrong.").format(**says)
 
     # -- the controls and the live picture ------------------------------------------------
     def controls(self):
         return {
-            "index": W.IntSlider(value=self.state["index"], min=0, max=len(self.images) - 1, description="test digit"),
+            "index": W.IntSlider(value=self.state["index"], min=0, max=len(self.images) - 1,
+                                 description=_("test digit")),
             "shift_rows": W.IntSlider(value=self.state["shift_rows"], min=-MARGIN, max=MARGIN,
-                                      description="shift down"),
+                                      description=_("shift down")),
             "shift_cols": W.IntSlider(value=self.state["shift_cols"], min=-MARGIN, max=MARGIN,
-                                      description="shift right"),
+                                      description=_("shift right")),
         }
 
     def layout(self, c):
         return [W.HBox(list(c.values())),
-                W.HTML("<i>Paint on the input with the mouse: click or drag to ink cells (a stroke that starts on "
-                       "ink erases). The network sees only what lies inside the orange frame.</i>")]
+                W.HTML("<i>" + _("Paint on the input with the mouse: click or drag to ink cells (a stroke that "
+                                 "starts on ink erases). The network sees only what lies inside the orange frame.")
+                       + "</i>")]
 
     def live(self):
         self.live_input = GridsView(height=290)
-        self.live_input.on_cell(lambda panel, row, col, drag: self.paint(row, col, drag))
+        self.live_input.on_cell(lambda panel, row, col, drag: self.ink(row, col, drag))
         self.live_maps = GridsView(height=230)
         self.scales = [colour_scale(limit) for limit in self.limits]
         sx, sy = bq.OrdinalScale(domain=list(range(10))), bq.LinearScale(min=0, max=1.12)
@@ -237,9 +256,10 @@ class FeatureMapExplorer(Explorer):
                                  padding=0.25)
         self.live_bar_labels = bq.Label(x=[], y=[], text=[], scales={"x": sx, "y": sy}, align="middle",
                                         default_size=14, font_weight="bold", colors=[TRUE])
-        bars = bq.Figure(marks=[self.live_bars, self.live_bar_labels], animation_duration=0, title="softmax output",
-                         axes=[bq.Axis(scale=sx, label="class"),
-                               bq.Axis(scale=sy, side="left", label="probability", tick_format="~g",
+        bars = bq.Figure(marks=[self.live_bars, self.live_bar_labels], animation_duration=0,
+                         title=_("softmax output"),
+                         axes=[bq.Axis(scale=sx, label=_("class")),
+                               bq.Axis(scale=sy, side="left", label=_("probability"), tick_format="~g",
                                        tick_values=np.linspace(0, 1, 6))],
                          layout=W.Layout(width="420px", height="330px"), title_style={"font-size": "13px"},
                          fig_margin={"top": 35, "bottom": 45, "left": 55, "right": 15})
@@ -252,8 +272,8 @@ class FeatureMapExplorer(Explorer):
         # each stage on its ±limit scale, as its matplotlib image's norm, without the masked arrays of
         # im.to_rgba (a millisecond a move for the six stages); a test checks both give the same pixels
         self.live_maps.panels = [
-            picture_panel(MAPS((im.get_array() + limit) / (2 * limit)), title, 200, scale)
-            for im, limit, title, scale in zip(self.stage_images, self.limits, self.stage_titles, self.scales)]
+            picture_panel(MAPS((mosaic + limit) / (2 * limit)), title, 200, scale)
+            for mosaic, limit, title, scale in zip(self.mosaics, self.limits, self.stage_titles, self.scales)]
         with self.live_bars.hold_sync():
             self.live_bars.y, self.live_bars.colors = self.probs, self.bar_colours
         with self.live_bar_labels.hold_sync():

@@ -1,8 +1,8 @@
 """Lesson 9: how the gradient's size changes from layer to layer with the activation, depth and
 initial weights, and what that does to learning: a button trains the net a few epochs live.
 
-In JupyterLab the picture is drawn in the browser (bqplot) from the numbers of the matplotlib
-figure; the kernel sends only the numbers of each move or training step.
+In JupyterLab the picture is drawn in the browser (bqplot); the kernel sends only the numbers of
+each move or training step. The matplotlib figure is the same picture for viewers that run no kernel.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import numpy as np
 from matplotlib.colors import to_hex
 
 from ..data import load_digits
+from ..i18n import _, ngettext, sentences
 from ..models import MLP
 from ..models.mlp import ACTIVATIONS
 from ..nn import SoftmaxCrossEntropy
 from ..optim import SGD
 from ..train import layer_gradient_norms
 from .backprop import decades
-from .base import Explorer, plural
+from .base import Explorer
 
 COLOURS = {"sigmoid": "tab:blue", "tanh": "tab:orange", "relu": "tab:green"}
 RUN_COLOURS = ("tab:purple", "tab:red", "tab:brown", "tab:cyan")  # one per kept run: at most this many
@@ -42,27 +43,36 @@ def activation_spread(model, X) -> np.ndarray:
 def verdict(norms: np.ndarray, spread: np.ndarray) -> str:
     """The teacher's remark on a gradient profile ‖∂L/∂Wˡ‖ (input side first) and the activations' spread."""
     if not np.all(np.isfinite(norms)) or not np.all(np.isfinite(spread)):
-        return "Overflow: the activations or gradients are no longer finite numbers. Lower the gain."
+        return _("Overflow: the activations or gradients are no longer finite numbers. Lower the gain.")
     growth = spread[-1] / spread[0] if spread[0] > 0 else math.inf
     if growth > 1e3:
-        return (f"Exploding: the activations grow {growth:.1e}-fold from the first hidden layer to the last, "
-                f"so the outputs and the loss blow up. Lower the gain.")
+        return _("Exploding: the activations grow {growth:.1e}-fold from the first hidden layer to the last, "
+                 "so the outputs and the loss blow up. Lower the gain.").format(growth=growth)
     ratio = norms / norms[-1] if norms[-1] > 0 else np.full_like(norms, math.inf)
     low, high = int(np.argmin(ratio)), int(np.argmax(ratio))
     if ratio[low] < 0.1:
-        head = f"layer {low + 1}'s gradient is {ratio[low]:.1e} times the last layer's, so the layers near the input"
-        head = (f"Vanishing: {head} hardly learn." if ratio[low] < 1e-2 else
-                f"Shrinking: {head} learn about {1 / ratio[low]:.0f}× slower.")
-        return f"{head} Try ReLU or tanh with gain √6 ≈ 2.45 (He initialisation)."
+        if ratio[low] < 1e-2:
+            head = _("Vanishing: layer {layer}'s gradient is {ratio:.1e} times the last layer's, so the layers "
+                     "near the input hardly learn.").format(layer=low + 1, ratio=ratio[low])
+        else:
+            head = _("Shrinking: layer {layer}'s gradient is {ratio:.1e} times the last layer's, so the layers "
+                     "near the input learn about {slower:.0f}× slower.").format(
+                layer=low + 1, ratio=ratio[low], slower=1 / ratio[low])
+        return sentences(head, _("Try ReLU or tanh with gain √6 ≈ 2.45 (He initialisation)."))
     if ratio[high] > 10:
-        word = "Exploding" if ratio[high] > 1e3 else "Growing"
-        return (f"{word} towards the input: layer {high + 1}'s gradient is {ratio[high]:.2g} times the last "
-                f"layer's, so its steps are that much larger than the output layer's. Lower the gain.")
+        if ratio[high] > 1e3:
+            text = _("Exploding towards the input: layer {layer}'s gradient is {ratio:.2g} times the last "
+                     "layer's, so its steps are that much larger than the output layer's. Lower the gain.")
+        else:
+            text = _("Growing towards the input: layer {layer}'s gradient is {ratio:.2g} times the last "
+                     "layer's, so its steps are that much larger than the output layer's. Lower the gain.")
+        return text.format(layer=high + 1, ratio=ratio[high])
     if growth > 10:
-        return (f"The gradients are balanced, but the activations grow {growth:.0f}-fold from the first hidden "
-                f"layer to the last: a deeper net would blow up. Lower the gain.")
-    return (f"Balanced: every layer's gradient is between {ratio.min():.2g} and {ratio.max():.2g} times the last "
-            f"layer's, so the layers near the input learn as fast as those near the output.")
+        return _("The gradients are balanced, but the activations grow {growth:.0f}-fold from the first hidden "
+                 "layer to the last: a deeper net would blow up. Lower the gain.").format(growth=growth)
+    return _("Balanced: every layer's gradient is between {low:.2g} and {high:.2g} times the last "
+             "layer's, so the layers near the input learn as fast as those near the output.").format(
+        low=ratio.min(), high=ratio.max())
 
 
 class GradientFlowExplorer(Explorer):
@@ -81,19 +91,23 @@ class GradientFlowExplorer(Explorer):
         self.ax_grad, self.ax_act, self.ax_loss = self.fig.subplots(1, 3, width_ratios=[1.1, 1, 1])
         (self.grad_line,) = self.ax_grad.plot([], [], "o-", ms=4)
         (self.act_line,) = self.ax_act.plot([], [], "o-", ms=4)
-        self.ax_grad.set(yscale="log", xlabel="layer l (1 = next to the input)", ylabel="‖∂L/∂Wˡ‖")
-        self.ax_act.set(yscale="log", xlabel="hidden layer l", ylabel="std of the activations aˡ",
-                        title="forward: the signal")
+        self.ax_grad.set(yscale="log", xlabel=_("layer l (1 = next to the input)"), ylabel="‖∂L/∂Wˡ‖")
+        self.ax_act.set(yscale="log", xlabel=_("hidden layer l"), ylabel=_("std of the activations aˡ"),
+                        title=_("forward: the signal"))
         self.loss_lines = [self.ax_loss.plot([], [], color=c)[0] for c in RUN_COLOURS]
-        self.ax_loss.set(xlabel="epoch", ylabel="training loss", xlim=(0, EPOCHS), ylim=(0, 3),
-                         title=f"training: SGD η = {LR:g}, momentum {MOMENTUM:g}")
+        self.ax_loss.set(xlabel=_("epoch"), ylabel=_("training loss"), xlim=(0, EPOCHS), ylim=(0, 3),
+                         title=_("training: SGD η = {lr:g}, momentum {momentum:g}").format(lr=LR, momentum=MOMENTUM))
         for ax in (self.ax_grad, self.ax_act, self.ax_loss):
             ax.grid(alpha=0.3, which="both")
         self.update()
 
     @staticmethod
     def label(activation, depth, width, gain, seed) -> str:
-        return f"{activation}, {depth}×{width}, gain {gain:g}" + (f", seed {seed}" if seed else "")
+        if seed:
+            return _("{activation}, {depth}×{width}, gain {gain:g}, seed {seed}").format(
+                activation=activation, depth=depth, width=width, gain=gain, seed=seed)
+        return _("{activation}, {depth}×{width}, gain {gain:g}").format(
+            activation=activation, depth=depth, width=width, gain=gain)
 
     def model(self, activation, depth, width, gain, seed) -> MLP:
         return MLP([64] + [width] * depth + [10], activation, seed=seed, gain=gain)
@@ -104,42 +118,56 @@ class GradientFlowExplorer(Explorer):
             model = self.model(*key)
             self._profile = (key, layer_gradient_norms(model, self.loss_fn, self.X, self.y),
                              activation_spread(model, self.X))
-        _, norms, spread = self._profile
-        colour = COLOURS[activation]
+        norms, spread = self._profile[1:]
+        self.colour = to_hex(COLOURS[activation])
         layers = np.arange(1, len(norms) + 1)
-        self.grad_line.set(data=(layers, np.maximum(norms, 1e-300)), color=colour)
-        self.act_line.set(data=(layers[:-1], np.maximum(spread, 1e-300)), color=colour)
-        for ax, values in ((self.ax_grad, norms), (self.ax_act, spread)):
+        self.profiles = {}  # panel → x, y, y range
+        for name, x, values in (("grad", layers, norms), ("act", layers[:-1], spread)):
             finite = values[np.isfinite(values) & (values > 0)]
             low, high = (finite.min(), finite.max()) if finite.size else (1e-3, 1.0)
             middle, half = np.sqrt(low * high), max(np.sqrt(high / low) * 3, 10.0)  # at least two decades
-            ax.set_ylim(middle / half, middle * half)
-            ax.set_xlim(0.5, len(norms) + 0.5)
-        self.ax_grad.set_title(f"backward: {self.label(*key)}", fontsize=10)
-        runs = list(self.runs.items())
-        for line in self.loss_lines:
-            line.set_visible(False)
-        for k, run in runs:
-            line = self.loss_lines[run["slot"]]
-            shown = np.nan_to_num(run["loss"], nan=1e3, posinf=1e3)  # a blow-up leaves through the top
-            line.set(data=(run["epoch"], shown), visible=True, label=run["label"],
-                     linewidth=2.5 if k == key else 1.2)
-        if runs:
-            self.ax_loss.legend(handles=[self.loss_lines[r["slot"]] for _, r in runs], fontsize=7, loc="upper right")
+            self.profiles[name] = (x, np.maximum(values, 1e-300), (middle / half, middle * half))
+        self.layer_range = (0.5, len(norms) + 0.5)
+        self.title = _("backward: {settings}").format(settings=self.label(*key))
+        self.curves = [dict(slot=run["slot"], label=run["label"], bold=k == key, epoch=np.array(run["epoch"]),
+                            loss=np.nan_to_num(run["loss"], nan=1e3, posinf=1e3))  # a blow-up leaves through the top
+                       for k, run in self.runs.items()]
         message = verdict(norms, spread)
         if key in self.runs:
-            message += " " + self._trained(self.runs[key])
+            message = sentences(message, self._trained(self.runs[key]))
         return message
+
+    def paint(self):
+        for name, line, ax in (("grad", self.grad_line, self.ax_grad), ("act", self.act_line, self.ax_act)):
+            x, y, y_range = self.profiles[name]
+            line.set(data=(x, y), color=self.colour)
+            ax.set(xlim=self.layer_range, ylim=y_range)
+        self.ax_grad.set_title(self.title, fontsize=10)
+        for line in self.loss_lines:
+            line.set_visible(False)
+        for curve in self.curves:
+            self.loss_lines[curve["slot"]].set(data=(curve["epoch"], curve["loss"]), visible=True,
+                                               label=curve["label"], linewidth=2.5 if curve["bold"] else 1.2)
+        if self.curves:
+            self.ax_loss.legend(handles=[self.loss_lines[c["slot"]] for c in self.curves], fontsize=7,
+                                loc="upper right")
 
     @staticmethod
     def _trained(run) -> str:
         first, last, updates = run["loss"][0], run["loss"][-1], run["updates"]
         if run["diverged"]:
-            return f"Training blew up: the loss became {last:.3g} after {plural(updates, 'update')}."
-        text = f"Trained {plural(updates, 'update')}: the training loss went from {first:.2f} to {last:.2f}"
+            return ngettext("Training blew up: the loss became {last:.3g} after {n} update.",
+                            "Training blew up: the loss became {last:.3g} after {n} updates.", updates).format(
+                last=last, n=updates)
         if last > 0.9 * first:
-            return text + ", hardly down: the net barely learns."
-        return text + "."
+            text = ngettext("Trained {n} update: the training loss went from {first:.2f} to {last:.2f}, hardly "
+                            "down: the net barely learns.",
+                            "Trained {n} updates: the training loss went from {first:.2f} to {last:.2f}, hardly "
+                            "down: the net barely learns.", updates)
+        else:
+            text = ngettext("Trained {n} update: the training loss went from {first:.2f} to {last:.2f}.",
+                            "Trained {n} updates: the training loss went from {first:.2f} to {last:.2f}.", updates)
+        return text.format(n=updates, first=first, last=last)
 
     # -- training: on the button ---------------------------------------------------
     def training(self, report=None):
@@ -176,28 +204,31 @@ class GradientFlowExplorer(Explorer):
                     losses = []
                     run["diverged"] = not run["loss"][-1] < 10 * max(start, 1.0)
                     if report:
-                        report(run["updates"] / (EPOCHS * per_epoch), f"epoch {run['epoch'][-1]:.1f} of {EPOCHS}")
+                        report(run["updates"] / (EPOCHS * per_epoch),
+                               _("epoch {epoch:.1f} of {epochs}").format(epoch=run["epoch"][-1], epochs=EPOCHS))
                     self.update()
                     if run["diverged"]:
                         return
                     yield
                     if self.state != settings:
-                        self.message += (f" Training of {run['label']} stopped after "
-                                         f"{plural(run['updates'], 'update')}: the settings changed.")
+                        self.message = sentences(self.message, ngettext(
+                            "Training of {settings} stopped after {n} update: the settings changed.",
+                            "Training of {settings} stopped after {n} updates: the settings changed.",
+                            run["updates"]).format(settings=run["label"], n=run["updates"]))
                         return
 
     def actions(self):
-        return {f"train {EPOCHS} epochs": self.training}
+        return {ngettext("train {n} epoch", "train {n} epochs", EPOCHS).format(n=EPOCHS): self.training}
 
     def controls(self):
         s, wide = self.state, {"description_width": "initial"}
         return {
-            "activation": W.ToggleButtons(options=list(ACTIVATIONS), value=s["activation"], description="activation",
+            "activation": W.ToggleButtons(options=list(ACTIVATIONS), value=s["activation"], description=_("activation"),
                                           style={"button_width": "90px", "description_width": "initial"}),
-            "depth": W.IntSlider(value=s["depth"], min=1, max=30, description="hidden layers", style=wide),
-            "width": W.IntSlider(value=s["width"], min=8, max=128, step=8, description="width"),
-            "gain": W.FloatSlider(value=s["gain"], min=0.25, max=6, step=0.05, description="init gain", style=wide),
-            "seed": W.IntSlider(value=s["seed"], min=0, max=20, description="seed"),
+            "depth": W.IntSlider(value=s["depth"], min=1, max=30, description=_("hidden layers"), style=wide),
+            "width": W.IntSlider(value=s["width"], min=8, max=128, step=8, description=_("width")),
+            "gain": W.FloatSlider(value=s["gain"], min=0.25, max=6, step=0.05, description=_("init gain"), style=wide),
+            "seed": W.IntSlider(value=s["seed"], min=0, max=20, description=_("seed")),
         }
 
     def layout(self, controls):
@@ -224,36 +255,34 @@ class GradientFlowExplorer(Explorer):
         self.live_legend = W.HTML()
         self.live_grad, self.grad_axis = panel(self.ax_grad, self.live_lines["grad"], "")
         act, self.act_axis = panel(self.ax_act, self.live_lines["act"], self.ax_act.get_title())
-        loss, _ = panel(self.ax_loss, self.live_loss, self.ax_loss.get_title())
+        loss, _axis = panel(self.ax_loss, self.live_loss, self.ax_loss.get_title())
         loss.axes[0].tick_values = list(range(EPOCHS + 1))
         return W.HBox([self.live_grad, act, W.VBox([loss, self.live_legend])])
 
     def sync(self):
-        for name, line, axis, ax in (("grad", self.grad_line, self.grad_axis, self.ax_grad),
-                                     ("act", self.act_line, self.act_axis, self.ax_act)):
+        for name, axis in (("grad", self.grad_axis), ("act", self.act_axis)):
             mark, (sx, sy) = self.live_lines[name], self.scales[name]
+            x, y, (low, high) = self.profiles[name]
             with mark.hold_sync():
-                mark.x, mark.y = line.get_data()
-                mark.colors = [to_hex(line.get_color())]
-            (left, right), (low, high) = ax.get_xlim(), ax.get_ylim()
+                mark.x, mark.y, mark.colors = x, y, [self.colour]
             with sx.hold_sync(), sy.hold_sync():
-                sx.min, sx.max, sy.min, sy.max = left, right, low, high
+                (sx.min, sx.max), sy.min, sy.max = self.layer_range, low, high
             axis.tick_values = decades(low, high)
-        self.live_grad.title = self.ax_grad.get_title()
-        lines = [line for line in self.loss_lines if line.get_visible()]
+        self.live_grad.title = self.title
+        curves = sorted(self.curves, key=lambda c: c["slot"])
         with self.live_loss.hold_sync():
-            if lines:  # several runs in one mark: pad the shorter ones by repeating their last point
-                longest = max(len(line.get_xdata()) for line in lines)
+            if curves:  # several runs in one mark: pad the shorter ones by repeating their last point
+                longest = max(len(c["epoch"]) for c in curves)
 
                 def padded(values):
-                    return np.pad(np.asarray(values, float), (0, longest - len(values)), mode="edge")
+                    return np.pad(values, (0, longest - len(values)), mode="edge")
 
-                self.live_loss.x = np.array([padded(line.get_xdata()) for line in lines])
-                self.live_loss.y = np.array([padded(line.get_ydata()) for line in lines])
-                self.live_loss.colors = [to_hex(line.get_color()) for line in lines]
-                self.live_loss.opacities = [1.0 if line.get_linewidth() > 2 else 0.55 for line in lines]
+                self.live_loss.x = np.array([padded(c["epoch"]) for c in curves])
+                self.live_loss.y = np.array([padded(c["loss"]) for c in curves])
+                self.live_loss.colors = [to_hex(RUN_COLOURS[c["slot"]]) for c in curves]
+                self.live_loss.opacities = [1.0 if c["bold"] else 0.55 for c in curves]
             else:
                 self.live_loss.x, self.live_loss.y = [], []
         self.live_legend.value = "<br>".join(  # the run being shown in bold
-            f'<span style="color:{to_hex(line.get_color())};font-weight:{700 if line.get_linewidth() > 2 else 400}">'
-            f'━ {line.get_label()}</span>' for line in lines)
+            f'<span style="color:{to_hex(RUN_COLOURS[c["slot"]])};font-weight:{700 if c["bold"] else 400}">'
+            f'━ {c["label"]}</span>' for c in curves)

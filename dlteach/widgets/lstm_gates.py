@@ -6,11 +6,14 @@ its output a bqplot figure; the kernel runs the cell (well under a millisecond) 
 
 from __future__ import annotations
 
+import html
+
 import bqplot as bq
 import ipywidgets as W
 import numpy as np
 
 from ..data import memory_task
+from ..i18n import N_, _
 from ..models import LECTURE_EXAMPLE, SequenceClassifier, lstm_cell_trace, memory_cell_trace
 from ..nn import SoftmaxCrossEntropy
 from ..optim import AdaGrad
@@ -19,8 +22,8 @@ from ..viz.recurrent import GateTrace
 from .base import Explorer
 from .grids import CSS, GridsView
 
-SOURCES = ("lecture's memory cell", "LSTM cell (logistic gates)", "trained LSTM")
-SIGNALS = ("inputs", "write", "keep", "read")
+SOURCES = (N_("lecture's memory cell"), N_("LSTM cell (logistic gates)"), N_("trained LSTM"))  # shown translated
+SIGNALS = (N_("inputs"), N_("write"), N_("keep"), N_("read"))  # the rows' names; their text boxes show them translated
 SYMBOLS = "ABCD"
 SYMBOL_COLOURS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e")
 MAX_STEPS = 60  # a hand-made sequence; every step stays wide enough to click
@@ -66,7 +69,8 @@ class LSTMGateExplorer(Explorer):
         self.run = None  # the training under way: model, optimizer, data and epochs done
         self.trace = None
         self.signals = {name: np.array(LECTURE_EXAMPLE[name], dtype=float) for name in SIGNALS}
-        self.title = ""
+        self.title = self.heading = ""  # the live picture's title, and the static one's (with math text)
+        self.means_unit = None  # the unit whose mean cells the faint lines show, or None
         self.trace_plot = GateTrace(self.fig)
         ax = self.trace_plot.ax_cell
         self.symbol_lines = [ax.plot([], [], "-", color=c, lw=1, alpha=0.45)[0] for c in SYMBOL_COLOURS]
@@ -112,60 +116,79 @@ class LSTMGateExplorer(Explorer):
             return self._draw_trained(unit, example)
         note = ""
         if source == SOURCES[2]:
-            note = ("No trained LSTM yet: press 'train an LSTM' (about a second; the picture follows it as it "
-                    "learns). Showing the lecture's cell. ")
+            note = _("No trained LSTM yet: press 'train an LSTM' (about a second; the picture follows it as it "
+                     "learns). Showing the lecture's cell. ")
             source = SOURCES[0]
         try:
             signals = [_parse(name, text) for name, text in zip(SIGNALS, (inputs, write, keep, read))]
             if len({len(row) for row in signals}) > 1:
-                raise ValueError("the rows have different lengths "
-                                 f"({', '.join(f'{k} {len(row)}' for k, row in zip(SIGNALS, signals))}): give "
-                                 "them the same length, or change one row and the others follow")
+                lengths = ", ".join(f"{_(k)} {len(row)}" for k, row in zip(SIGNALS, signals))
+                raise ValueError(_("the rows have different lengths ({lengths}): give them the same length, or "
+                                   "change one row and the others follow").format(lengths=lengths))
         except ValueError as error:
-            return note + f"{error}. The picture still shows the last sequence that could be read."
+            return note + _("{error}. The picture still shows the last sequence that could be read.").format(
+                error=error)
         self.signals = dict(zip(SIGNALS, signals))  # what a click on the grid changes
         if source == SOURCES[0]:
             self.trace = tr = memory_cell_trace(*signals)
-            self.title = "lecture's memory cell: c_t = keep_t·c_{t−1} + write_t·x_t,  y_t = read_t·c_t"
-            equation = "lecture's memory cell: $c_t = keep_t\\,c_{t-1} + write_t\\,x_t$,  $y_t = read_t\\,c_t$"
+            self.title = _("lecture's memory cell: c_t = keep_t·c_{t−1} + write_t·x_t,  y_t = read_t·c_t")
+            self.heading = _("lecture's memory cell: $c_t = keep_t\\,c_{t-1} + write_t\\,x_t$,  $y_t = read_t\\,c_t$")
         else:
             # the LSTM cell's gate is σ(2k·s − k) of its input s: the s for which it equals the typed gate
             with np.errstate(divide="ignore"):
                 logit = [np.clip(np.log(g) - np.log1p(-g), -SHARPNESS, SHARPNESS) for g in signals[1:]]
             self.trace = tr = lstm_cell_trace(signals[0], *[(z / SHARPNESS + 1) / 2 for z in logit],
                                               sharpness=SHARPNESS)
-            self.title = "an LSTMCell: its gates σ(z) get the values set, σ(±20) for 0 and 1"
-            equation = "an LSTMCell: its gates $\\sigma(z)$ get the values set, $\\sigma(\\pm 20)$ for 0 and 1"
+            self.title = _("an LSTMCell: its gates σ(z) get the values set, σ(±20) for 0 and 1")
+            self.heading = _("an LSTMCell: its gates $\\sigma(z)$ get the values set, $\\sigma(\\pm 20)$ for 0 and 1")
+        self.trace_plot.show(tr.inputs, tr.write, tr.keep, tr.read, tr.cell, tr.output, output_label=_("output $y_t$"))
         self._show_symbol_means(None)
-        self.trace_plot.show(tr.inputs, tr.write, tr.keep, tr.read, tr.cell, tr.output, output_label="output $y_t$")
-        self.trace_plot.ax_gates.set_title(equation, fontsize=10, y=1.0)  # fixed y: faster frames
         if not np.any(tr.output):
-            note += "Nothing was read out: open the read gate at a step when the cell holds a value."
+            note += _("Nothing was read out: open the read gate at a step when the cell holds a value.")
         return note.strip()
 
     def _draw_trained(self, unit, example):
         x = self.test_X[:, example:example + 1]
         lstm = self.model.rnn
-        outputs, _ = lstm.forward(x)
+        outputs, _state = lstm.forward(x)
         gates = {name: value[:, 0, unit] for name, value in lstm.gates.items()}
         symbol = SYMBOLS[self.test_y[example]]
         guess = SYMBOLS[int(self.model.head.forward(outputs[-1]).argmax())]
         self.trace_plot.show(gates["cell"], gates["input"], gates["forget"], gates["output"], lstm.cells[:, 0, unit],
-                             outputs[:, 0, unit], output_label=f"output $h_t$ (storing {symbol})",
-                             cell_label=f"cell $c_t$ (storing {symbol})",
+                             outputs[:, 0, unit],
+                             output_label=_("output $h_t$ (storing {symbol})").format(symbol=symbol),
+                             cell_label=_("cell $c_t$ (storing {symbol})").format(symbol=symbol),
                              value_labels=[_symbol_label(v) for v in x[:, 0]])
         self._show_symbol_means(unit)
-        epochs = self.run["epoch"] if self.run is not None else None
-        when = f" after epoch {epochs} of {self.epochs}" if epochs is not None and epochs < self.epochs else ""
-        self.title = (f"trained LSTM{when}, unit {unit}: stored {symbol} at t = 0, answered {guess} at the recall "
-                      f"(?) (test accuracy {self.test_accuracy:.0%})")
-        self.trace_plot.ax_gates.set_title(self.title + "; value in = $g_t$", fontsize=10, y=1.0)
-        if when:
-            return f"Training{when}: the picture shows the LSTM as it is now."
+        epoch = self.run["epoch"] if self.run is not None else None
+        training = epoch is not None and epoch < self.epochs
+        numbers = dict(epoch=epoch, epochs=self.epochs, unit=unit, symbol=symbol, guess=guess,
+                       accuracy=self.test_accuracy)
+        if training:
+            self.title = _("trained LSTM after epoch {epoch} of {epochs}, unit {unit}: stored {symbol} at t = 0, "
+                           "answered {guess} at the recall (?) (test accuracy {accuracy:.0%})").format(**numbers)
+        else:
+            self.title = _("trained LSTM, unit {unit}: stored {symbol} at t = 0, answered {guess} at the recall (?) "
+                           "(test accuracy {accuracy:.0%})").format(**numbers)
+        self.heading = _("{title}; value in = $g_t$").format(title=self.title)
+        if training:
+            return _("Training after epoch {epoch} of {epochs}: the picture shows the LSTM as it is now.").format(
+                **numbers)
         return ""
 
     def _show_symbol_means(self, unit):
         """The faint lines: the unit's mean cell over the test sequences storing each symbol (None hides them)."""
+        self.means_unit = unit
+        if unit is not None:
+            plot, values = self.trace_plot, self.mean_cells[:, :, unit]
+            low, high = min(plot.ylim[0], values.min() - 0.3), max(plot.ylim[1], values.max() + 0.3)
+            plot.ylim = (low, high + 0.25 * (high - low))  # headroom for the legend
+            plot.xlim = (-0.5, len(values) - 0.1)  # room for the symbols' labels
+
+    def paint(self):
+        plot, unit = self.trace_plot, self.means_unit
+        plot.paint()
+        plot.ax_gates.set_title(self.heading, fontsize=10, y=1.0)
         for k, (line, label) in enumerate(zip(self.symbol_lines, self.symbol_labels)):
             line.set_visible(unit is not None)
             label.set_visible(unit is not None)
@@ -173,14 +196,7 @@ class LSTMGateExplorer(Explorer):
                 mean = self.mean_cells[:, k, unit]
                 line.set_data(np.arange(len(mean)), mean)
                 label.set_position((len(mean) - 0.85, mean[-1]))
-        if unit is not None:
-            ax, values = self.trace_plot.ax_cell, self.mean_cells[:, :, unit]
-            low, high = ax.get_ylim()
-            low, high = min(low, values.min() - 0.3), max(high, values.max() + 0.3)
-            ax.set_ylim(low, high + 0.25 * (high - low))  # headroom for the legend
-            ax.set_xlim(-0.5, len(values) - 0.1)  # room for the symbols' labels
-        self.trace_plot.legend.set_title("faint: mean cell when storing A…D" if unit is not None else "",
-                                         prop={"size": 8})
+        plot.legend.set_title(_("faint: mean cell when storing A…D") if unit is not None else "", prop={"size": 8})
 
     # -- a trained LSTM -----------------------------------------------------------
     def training(self, report=lambda fraction, text="": None):
@@ -204,12 +220,13 @@ class LSTMGateExplorer(Explorer):
             first_or_last = run["epoch"] in (1, self.epochs)
             self.show_model(run["model"], *run["test"], unit=None if first_or_last else self.state["unit"],
                             example=None if first_or_last else self.state["example"])
-            report(run["epoch"] / self.epochs, f"epoch {run['epoch']}/{self.epochs}: loss {history.epoch_loss[-1]:.3f}")
+            report(run["epoch"] / self.epochs, _("epoch {epoch}/{epochs}: loss {loss:.3f}").format(
+                epoch=run["epoch"], epochs=self.epochs, loss=history.epoch_loss[-1]))
             yield
 
     def train(self, report=lambda fraction, text="": None) -> str:
         """Train an LSTM to the end in one go (as a notebook cell does) and show it."""
-        for _ in self.training(report):
+        for _step in self.training(report):
             pass
         return self.message
 
@@ -235,24 +252,25 @@ class LSTMGateExplorer(Explorer):
 
     # -- the controls and the live picture ----------------------------------------------
     def controls(self):
-        text = {name: W.Text(value=self.state[name], description=name, continuous_update=False)
+        text = {name: W.Text(value=self.state[name], description=_(name), continuous_update=False)
                 for name in SIGNALS}
         H = self.model.rnn.hidden_size if self.model is not None else self.hidden_size
         N = len(self.test_y) if self.model is not None else 200
         return {
-            "source": W.Dropdown(options=SOURCES, value=self.state["source"], description="cell",
+            "source": W.Dropdown(options=[(_(s), s) for s in SOURCES], value=self.state["source"],
+                                 description=_("cell"),
                                  layout=W.Layout(width="330px")),
-            "steps": W.IntSlider(value=self.state["steps"], min=1, max=MAX_STEPS, description="steps T"),
+            "steps": W.IntSlider(value=self.state["steps"], min=1, max=MAX_STEPS, description=_("steps T")),
             **text,
-            "unit": W.IntSlider(value=self.state["unit"], min=0, max=H - 1, description="unit"),
-            "example": W.IntSlider(value=self.state["example"], min=0, max=N - 1, description="example"),
+            "unit": W.IntSlider(value=self.state["unit"], min=0, max=H - 1, description=_("unit")),
+            "example": W.IntSlider(value=self.state["example"], min=0, max=N - 1, description=_("example")),
         }
 
     def layout(self, c):
         return [c["source"], self.hand_controls, self.trained_controls]
 
     def actions(self):
-        return {"train an LSTM": self.training}
+        return {_("train an LSTM"): self.training}
 
     def live(self):
         c = self.control_widgets
@@ -260,11 +278,13 @@ class LSTMGateExplorer(Explorer):
             control.value = self.state[name]
         # the rows of controls that only one mode uses, shown in that mode only
         self.hand_controls = W.VBox([
-            W.HBox([c["steps"], W.HTML("<i>&nbsp; click a cell of the grid to change it (gates 0 → 1 → ½, "
-                                       "values 0 → 1 → 2 → −1), or type the rows:</i>")]),
+            W.HBox([c["steps"], W.HTML("<i>&nbsp; " + html.escape(_(
+                "click a cell of the grid to change it (gates 0 → 1 → ½, values 0 → 1 → 2 → −1), or type the rows:"),
+                quote=False) + "</i>")]),
             W.HBox([c["inputs"], c["write"]]), W.HBox([c["keep"], c["read"]])])
-        self.trained_controls = W.HBox([c["unit"], c["example"], W.HTML(
-            "<i>&nbsp; value in: the candidate g_t; faint lines: this unit's mean cell for each stored symbol</i>")])
+        self.trained_controls = W.HBox([c["unit"], c["example"], W.HTML("<i>&nbsp; " + html.escape(
+            _("value in: the candidate g_t; faint lines: this unit's mean cell for each stored symbol"), quote=False)
+            + "</i>")])
         self.live_grid = GateGrid(height=500)  # cells as wide as 800 px allow, 44 px at most
         self.live_grid.add_class("dlteach-gates")
         self.live_grid.on_cell(self.clicked)
@@ -277,14 +297,14 @@ class LSTMGateExplorer(Explorer):
         self.live_zero = bq.Lines(x=[0.0, 1.0], y=[0.0, 0.0], scales={"x": bq.LinearScale(min=0, max=1), "y": self.cy},
                                   colors=["#999999"], stroke_width=1)  # across the plot, whatever its x range
         self.live_cell = bq.Lines(x=[], y=[], scales=scales, colors=["#d95f02"], stroke_width=2.5, marker="circle",
-                                  marker_size=24, labels=["cell c_t"], display_legend=True)
+                                  marker_size=24, labels=[_("cell c_t")], display_legend=True)
         self.live_output = bq.Lines(x=[], y=[], scales=scales, colors=["#1b9e77"], stroke_width=2,
-                                    line_style="dashed", marker="square", marker_size=24, labels=["output"],
+                                    line_style="dashed", marker="square", marker_size=24, labels=[_("output")],
                                     display_legend=True)
         self.live_plot = bq.Figure(
             marks=[self.live_zero, self.live_means, self.live_mean_labels, self.live_cell, self.live_output],
-            axes=[bq.Axis(scale=self.cx, label="time step t", tick_format="d"),
-                  bq.Axis(scale=self.cy, side="left", label="value", tick_format="~g")],
+            axes=[bq.Axis(scale=self.cx, label=_("time step t"), tick_format="d"),
+                  bq.Axis(scale=self.cy, side="left", label=_("value"), tick_format="~g")],
             layout=W.Layout(width="820px", height="300px"), animation_duration=0, legend_location="top-left",
             legend_text={"font-size": "12px"}, fig_margin={"top": 40, "bottom": 45, "left": 60, "right": 20},
             title_style={"font-size": "13px"})
@@ -294,26 +314,24 @@ class LSTMGateExplorer(Explorer):
         trained = self.state["source"] == SOURCES[2] and self.model is not None
         self.hand_controls.layout.display = "none" if trained else None
         self.trained_controls.layout.display = None if trained else "none"
-        plot = self.trace_plot
+        plot, unit = self.trace_plot, self.means_unit
         with self.live_grid.hold_sync():
             self.live_grid.panels = plot.panels(clickable=not trained)
-        x0, x1 = plot.ax_cell.get_xlim()
-        y0, y1 = plot.ax_cell.get_ylim()
         with self.cx.hold_sync(), self.cy.hold_sync():
-            self.cx.min, self.cx.max, self.cy.min, self.cy.max = x0, x1, y0, y1
-        for mark, line in ((self.live_cell, plot.cell_line), (self.live_output, plot.out_line)):
+            (self.cx.min, self.cx.max), (self.cy.min, self.cy.max) = plot.xlim, plot.ylim
+        t = np.arange(len(plot.cell))
+        for mark, values, label in zip((self.live_cell, self.live_output), (plot.cell, plot.output), plot.line_labels):
             with mark.hold_sync():
-                mark.x, mark.y = line.get_xdata(), line.get_ydata()
-                mark.labels = [line.get_label().replace("$", "")]
-        means = self.symbol_lines[0].get_visible()
-        self.live_means.visible = self.live_mean_labels.visible = means
-        if means:
-            ends = np.array([label.get_position() for label in self.symbol_labels])
+                mark.x, mark.y = t, values
+                mark.labels = [label.replace("$", "")]
+        self.live_means.visible = self.live_mean_labels.visible = unit is not None
+        if unit is not None:
+            means = self.mean_cells[:, :, unit].T  # one row per symbol
+            ends = len(means[0]) - 1.0
             with self.live_means.hold_sync():
-                self.live_means.x = self.symbol_lines[0].get_xdata()
-                self.live_means.y = np.array([line.get_ydata() for line in self.symbol_lines])
+                self.live_means.x, self.live_means.y = np.arange(len(means[0])), means
             with self.live_mean_labels.hold_sync():
-                self.live_mean_labels.x, self.live_mean_labels.y = ends[:, 0] - 0.15, ends[:, 1]
+                self.live_mean_labels.x, self.live_mean_labels.y = np.full(len(means), ends), means[:, -1]
         self.live_plot.title = self.title
 
     def clicked(self, panel: int, row: int, col: int, drag: bool = False):
@@ -330,19 +348,23 @@ class LSTMGateExplorer(Explorer):
 def _parse(name: str, text: str) -> np.ndarray:
     """A typed row as numbers, or a ValueError saying what is wrong with it."""
     tokens = text.replace(",", " ").split()
+    row = _(name)  # as its text box names it
     if not tokens:
-        raise ValueError(f"{name} is empty: type one number per time step, separated by spaces")
+        raise ValueError(_("{row} is empty: type one number per time step, separated by spaces").format(row=row))
     try:
         values = np.array([float(v) for v in tokens])
     except ValueError:
         bad = next(t for t in tokens if not _is_number(t))
-        raise ValueError(f"{name}: {bad!r} is not a number; type one number per time step") from None
+        raise ValueError(_("{row}: {bad} is not a number; type one number per time step").format(
+            row=row, bad=repr(bad))) from None
     if not np.isfinite(values).all():
-        raise ValueError(f"{name} must hold finite numbers, got {text!r}")
+        raise ValueError(_("{row} must hold finite numbers, got {text}").format(row=row, text=repr(text)))
     if name != "inputs" and not ((values >= 0) & (values <= 1)).all():
-        raise ValueError(f"the {name} gate must lie in [0, 1] (0 closed, 1 open), got {text!r}")
+        raise ValueError(_("the {row} gate must lie in [0, 1] (0 closed, 1 open), got {text}").format(
+            row=row, text=repr(text)))
     if len(values) > MAX_STEPS:
-        raise ValueError(f"{name} has {len(values)} steps; up to {MAX_STEPS} fit here")
+        raise ValueError(_("{row} has {n} steps; up to {max_steps} fit here").format(
+            row=row, n=len(values), max_steps=MAX_STEPS))
     return values
 
 

@@ -12,6 +12,8 @@ the picture is drawn in the browser (bqplot) from the same numbers as the matplo
 
 from __future__ import annotations
 
+import functools
+import html
 import math
 from dataclasses import dataclass
 
@@ -20,13 +22,14 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, MaxNLocator, NullLocator
 
+from ..i18n import _, ngettext
 from ..nn import Linear, MSELoss
 from ..nn.module import rng_from
 from ..optim import SGD
 from ..surfaces import Surface
 from ..train import TrainingDiverged, fit
 from ..viz.surfaces import draw_surface
-from .base import Explorer, plural
+from .base import Explorer
 from .gradient_descent import surface_png
 
 N = 200
@@ -128,6 +131,14 @@ def _shown(updates: int, most: int = 600) -> np.ndarray:
     return np.unique(np.geomspace(1, updates, most).round().astype(int))
 
 
+def _loss_curves(run: Run) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """(x, y) of the run's total loss against epochs, updates and seconds: the three panels' curves."""
+    per_epoch, k = run.loss[::run.updates_per_epoch], _shown(run.updates)
+    epochs = np.arange(len(per_epoch), dtype=float)
+    return (epochs, per_epoch), (k.astype(float), run.loss[k]), (run.time[k], run.loss[k])
+
+
+@functools.cache  # a colormap looked up afresh rebuilds its table: 0.5 ms a colour
 def colour(batch_size: int, n: int = N):
     """Batch sizes on one colour scale: 1 dark purple … N yellow."""
     return mpl.colormaps["plasma"](0.85 * math.log(batch_size) / math.log(n))
@@ -147,20 +158,20 @@ class MiniBatchExplorer(Explorer):
         grid = self.fig.add_gridspec(3, 2, width_ratios=[1.25, 1])
         self.ax = self.fig.add_subplot(grid[:, 0])
         self.ax_epochs, self.ax_updates, self.ax_time = (self.fig.add_subplot(grid[i, 1]) for i in range(3))
-        *_, star = draw_surface(self.ax, self.surface)
-        star.set(label="minimum θ*", zorder=5)
-        self.ax.set(xlabel="w (slope)", ylabel="b (intercept)")
+        *_surface, star = draw_surface(self.ax, self.surface)
+        star.set(label=_("minimum θ*"), zorder=5)
+        self.ax.set(xlabel=_("w (slope)"), ylabel=_("b (intercept)"))
         self.ax.xaxis.set_major_locator(MaxNLocator(6, steps=[1, 2, 5, 10]))
-        (self.full_path,) = self.ax.plot([], [], "--", color="black", lw=1.5, label="batch GD (B = N)")
-        (self.path,) = self.ax.plot([], [], "-", lw=1.0, marker="o", ms=2, label="path with the chosen B")
+        (self.full_path,) = self.ax.plot([], [], "--", color="black", lw=1.5, label=_("batch GD (B = N)"))
+        (self.path,) = self.ax.plot([], [], "-", lw=1.0, marker="o", ms=2, label=_("path with the chosen B"))
         self.ax.plot(*START, "s", color="black", ms=7)
         legend = self.ax.add_artist(self.ax.legend(loc="lower right", fontsize=8))  # kept beside the curves' legend
         self.path_handle = legend.legend_handles[[t.get_text() for t in legend.texts].index(self.path.get_label())]
         best = self.surface.loss(*self.surface.minima[0])
-        for ax, label in ((self.ax_epochs, "epochs"), (self.ax_updates, "parameter updates"),
-                          (self.ax_time, "wall time (s)")):
+        for ax, label in ((self.ax_epochs, _("epochs")), (self.ax_updates, _("parameter updates")),
+                          (self.ax_time, _("wall time (s)"))):
             # a fixed loss range (a diverging run leaves it at the top): tick labels and layout never change
-            ax.set(xlabel=label, ylabel="total loss L", yscale="log", ylim=(0.85 * best, 12))
+            ax.set(xlabel=label, ylabel=_("total loss L"), yscale="log", ylim=(0.85 * best, 12))
             ax.yaxis.set_major_locator(FixedLocator([0.2, 1, 10]))  # few tick labels: cheaper frames
             ax.xaxis.set_major_locator(MaxNLocator(6, integer=True))
             ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
@@ -170,17 +181,17 @@ class MiniBatchExplorer(Explorer):
             ax.xaxis.set_minor_locator(NullLocator())
             ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))  # plain numbers render faster than 10ⁿ
         panels = (self.ax_epochs, self.ax_updates, self.ax_time)
-        self.best_line = [ax.axhline(best, color="grey", ls=":", lw=1, label="lowest L(θ*)") for ax in panels][0]
-        self.target_lines = [ax.axhline(target_loss, color="green", lw=1, label="target L") for ax in panels]
-        (self.noisy,) = self.ax_updates.plot([], [], color="grey", lw=0.5, alpha=0.5, label="mini-batch loss")
-        self.curves: dict[int, tuple] = {}
+        self.best_line = [ax.axhline(best, color="grey", ls=":", lw=1, label=_("lowest L(θ*)")) for ax in panels][0]
+        self.target_lines = [ax.axhline(target_loss, color="green", lw=1, label=_("target L")) for ax in panels]
+        (self.noisy,) = self.ax_updates.plot([], [], color="grey", lw=0.5, alpha=0.5, label=_("mini-batch loss"))
+        self.curves: dict[int, tuple] = {}  # b → its line on each panel, made when first painted
         self.legend_for: list[int] | None = None
         self.update()
 
     # -- training: on the button --------------------------------------------------
     def train(self, report=None) -> str:
         """Train the comparison batch sizes and the chosen one with the current η and epochs (cached)."""
-        for _ in self.training(report):
+        for _step in self.training(report):
             pass
         return self.message
 
@@ -192,100 +203,106 @@ class MiniBatchExplorer(Explorer):
             train_line(self.x[:1], self.t[:1], 1, s["lr"], 1)
         for i, b in enumerate(todo):
             if report:
-                report(i / len(todo), f"batch size {b}")
+                report(i / len(todo), _("batch size {b}").format(b=b))
             self.runs[(b, s["lr"], s["epochs"])] = train_line(self.x, self.t, b, s["lr"], s["epochs"], self.seed)
             self.update()
             yield
         if report:
-            report(1.0, "done")
+            report(1.0, _("done"))
         self.update()
 
     def actions(self):
-        return {"Train": self.training}
+        return {_("Train"): self.training}
 
     # -- drawing: on every slider move ------------------------------------------------
-    def _curves(self, b):
-        if b not in self.curves:
-            self.curves[b] = tuple(ax.plot([], [], color=colour(b, self.n), lw=1.2, label=f"B = {b}")[0]
-                                   for ax in (self.ax_epochs, self.ax_updates, self.ax_time))
-        return self.curves[b]
-
     def draw(self, batch_size, lr, epochs, target_loss):
-        for line in self.target_lines:
-            line.set_ydata([target_loss])
         runs = {b: r for (b, rate, e), r in self.runs.items() if rate == lr and e == epochs}
+        self.chosen, self.full = runs.get(batch_size), runs.get(self.n)
+        good = {b: r for b, r in sorted(runs.items()) if not r.diverged}
+        self.loss_curves = {b: _loss_curves(r) for b, r in good.items()}  # b → (x, y) on each panel
+        most = max((r.updates for r in good.values()), default=10)
+        slowest = max((r.time[-1] for r in good.values()), default=1.0)
+        fastest = min((r.time[1] for r in good.values()), default=1e-4)
+        self.x_ranges = ((0, epochs), (1, max(most, 10)), (fastest / 1.5, slowest * 1.5))
+        self.title = _("B = {b}: {per_epoch}, η = {lr:g}").format(
+            b=batch_size, per_epoch=self._per_epoch(batch_size), lr=lr)
+        return self._message(batch_size, self.chosen, self.full, target_loss, epochs, lr)
+
+    def paint(self):
+        s, chosen, full = self.state, self.chosen, self.full
+        for line in self.target_lines:
+            line.set_ydata([s["target_loss"]])
         for b, lines in self.curves.items():
             for line in lines:
-                line.set_visible(b in runs and not runs[b].diverged)
-        for b, r in sorted(runs.items()):
-            if r.diverged:
-                continue
-            per_epoch, log_k = r.loss[::r.updates_per_epoch], _shown(r.updates)
-            for line, (xs, ys) in zip(self._curves(b), ((np.arange(len(per_epoch)), per_epoch),
-                                                         (log_k, r.loss[log_k]), (r.time[log_k], r.loss[log_k]))):
-                line.set_data(xs, ys)
-                line.set(linewidth=2.2 if b == batch_size else 1.2, zorder=3 if b == batch_size else 2)
-        chosen, full = runs.get(batch_size), runs.get(self.n)
-        self.path.set_color(colour(batch_size, self.n))
-        self.path_handle.set_color(colour(batch_size, self.n))
+                line.set_visible(b in self.loss_curves)
+        for b, panels in self.loss_curves.items():
+            if b not in self.curves:
+                self.curves[b] = tuple(ax.plot([], [], color=colour(b, self.n), lw=1.2, label=f"B = {b}")[0]
+                                       for ax in (self.ax_epochs, self.ax_updates, self.ax_time))
+            for line, xy in zip(self.curves[b], panels):
+                line.set_data(*xy)
+                line.set(linewidth=2.2 if b == s["batch_size"] else 1.2, zorder=3 if b == s["batch_size"] else 2)
+        self.path.set_color(colour(s["batch_size"], self.n))
+        self.path_handle.set_color(colour(s["batch_size"], self.n))
         self.path.set_data(*(chosen.path.T if chosen else ([], [])))
         self.path.set_marker("o" if chosen and chosen.updates <= 500 else "")
-        self.full_path.set_data(*(full.path.T if full and batch_size != self.n else ([], [])))
+        self.full_path.set_data(*(full.path.T if full and s["batch_size"] != self.n else ([], [])))
         k = _shown(chosen.updates) if chosen else np.arange(0)
         self.noisy.set_data(k, chosen.batch_loss[k - 1] if chosen else [])
-        self._rescale(runs, epochs)
-        self.ax.set_title(f"B = {batch_size}: {self._per_epoch(batch_size)}, η = {lr:g}")
-        return self._message(batch_size, chosen, full, target_loss, epochs, lr)
-
-    def _per_epoch(self, b) -> str:
-        upe = math.ceil(self.n / b)
-        return f"⌈{self.n}/{b}⌉ = {plural(upe, 'update')} per epoch"
-
-    def _rescale(self, runs, epochs):
-        good = [r for r in runs.values() if not r.diverged]
-        self.ax_epochs.set_xlim(0, epochs)
-        most = max((r.updates for r in good), default=10)
-        self.ax_updates.set_xlim(1, max(most, 10))
-        slowest = max((r.time[-1] for r in good), default=1.0)
-        fastest = min((r.time[1] for r in good), default=1e-4)
-        self.ax_time.set_xlim(fastest / 1.5, slowest * 1.5)
-        shown = [b for b in sorted(runs) if not runs[b].diverged]
+        for ax, x_range in zip((self.ax_epochs, self.ax_updates, self.ax_time), self.x_ranges):
+            ax.set_xlim(*x_range)
+        shown = list(self.loss_curves)
         if shown != self.legend_for:  # one legend for the three panels, rebuilt only when the runs change
             handles = [self.curves[b][0] for b in shown] + [self.noisy, self.target_lines[0], self.best_line]
-            legend = self.ax.legend(handles=handles, fontsize=7, loc="upper right", title="loss curves",
+            legend = self.ax.legend(handles=handles, fontsize=7, loc="upper right", title=_("loss curves"),
                                     title_fontsize=7)
             for handle in legend.legend_handles[:len(shown)]:
                 handle.set_linewidth(1.5)  # not the chosen run's bold width of the moment
             self.legend_for = shown
+        self.ax.set_title(self.title)
+
+    def _per_epoch(self, b) -> str:
+        upe = math.ceil(self.n / b)
+        return ngettext("⌈{n}/{b}⌉ = {updates} update per epoch", "⌈{n}/{b}⌉ = {updates} updates per epoch",
+                        upe).format(n=self.n, b=b, updates=upe)
 
     def _message(self, b, chosen, full, target, epochs, lr) -> str:
-        head = f"Batch size {b}: {self._per_epoch(b)}"
+        head = _("Batch size {b}: {per_epoch}").format(b=b, per_epoch=self._per_epoch(b))
         if chosen is None:
-            return f"{head}. Not trained yet with η = {lr:g} and {epochs} epochs: press Train."
+            return _("{head}. Not trained yet with η = {lr:g} and {epochs} epochs: press Train.").format(
+                head=head, lr=lr, epochs=epochs)
         if chosen.diverged:
-            return f"{head}. {chosen.diverged}"
+            return _("{head}. {reason}").format(head=head, reason=chosen.diverged)
         if chosen.loss[-1] > chosen.loss[0]:
-            return (f"{head}. The loss went up, from {chosen.loss[0]:.3g} to {chosen.loss[-1]:.3g} in "
-                    f"{chosen.updates} updates: η = {lr:g} is too large, training is diverging. Try a smaller η.")
+            return _("{head}. The loss went up, from {first:.3g} to {last:.3g} in {updates} updates: η = {lr:g} is "
+                     "too large, training is diverging. Try a smaller η.").format(
+                head=head, first=chosen.loss[0], last=chosen.loss[-1], updates=chosen.updates, lr=lr)
         k = chosen.reaching(target)
         if k is None:
-            reach = f"L never got down to {target:g} in {epochs} epochs (lowest {np.nanmin(chosen.loss):.3g})"
+            reach = _("L never got down to {target:g} in {epochs} epochs (lowest {lowest:.3g})").format(
+                target=target, epochs=epochs, lowest=np.nanmin(chosen.loss))
         else:
-            reach = (f"L ≤ {target:g} first after {k} updates = {k / chosen.updates_per_epoch:.1f} epochs "
-                     f"= {1e3 * chosen.time[k]:.1f} ms")
-        text = f"{head}, {chosen.updates} in {plural(epochs, 'epoch')}. {reach}."
+            reach = _("L ≤ {target:g} first after {k} updates = {epochs:.1f} epochs = {ms:.1f} ms").format(
+                target=target, k=k, epochs=k / chosen.updates_per_epoch, ms=1e3 * chosen.time[k])
+        text = ngettext("{head}, {updates} in {n} epoch. {reach}.", "{head}, {updates} in {n} epochs. {reach}.",
+                        epochs).format(head=head, updates=chosen.updates, n=epochs, reach=reach)
         if full is not None and b != self.n and not full.diverged:
             kf = full.reaching(target)
-            text += (f" Batch GD (B = {self.n}): " + (f"after {kf} updates = {kf} epochs = {1e3 * full.time[kf]:.1f} ms."
-                                                      if kf is not None else f"not within {epochs} epochs."))
+            if kf is not None:
+                text = _("{text} Batch GD (B = {n}): after {k} updates = {k} epochs = {ms:.1f} ms.").format(
+                    text=text, n=self.n, k=kf, ms=1e3 * full.time[kf])
+            else:
+                text = _("{text} Batch GD (B = {n}): not within {epochs} epochs.").format(
+                    text=text, n=self.n, epochs=epochs)
         return text
 
     def controls(self):
         return {
-            "batch_size": W.IntSlider(value=self.state["batch_size"], min=1, max=self.n, description="batch size B"),
-            "lr": W.SelectionSlider(options=LEARNING_RATES, value=self.state["lr"], description="η (lr)"),
-            "epochs": W.IntSlider(value=self.state["epochs"], min=1, max=100, description="epochs"),
-            "target_loss": W.SelectionSlider(options=TARGETS, value=self.state["target_loss"], description="target L"),
+            "batch_size": W.IntSlider(value=self.state["batch_size"], min=1, max=self.n, description=_("batch size B")),
+            "lr": W.SelectionSlider(options=LEARNING_RATES, value=self.state["lr"], description=_("η (lr)")),
+            "epochs": W.IntSlider(value=self.state["epochs"], min=1, max=100, description=_("epochs")),
+            "target_loss": W.SelectionSlider(options=TARGETS, value=self.state["target_loss"],
+                                             description=_("target L")),
         }
 
     def live(self):
@@ -304,12 +321,13 @@ class MiniBatchExplorer(Explorer):
                  bq.Scatter(x=[best[0]], y=[best[1]], scales=scales, marker="diamond", colors=["gold"],
                             stroke="black", default_size=90)]
         self.live_path_figure = bq.Figure(
-            marks=marks, axes=[bq.Axis(scale=sx, label="w (slope)"), bq.Axis(scale=sy, side="left", label="b (intercept)")],
+            marks=marks, axes=[bq.Axis(scale=sx, label=_("w (slope)")),
+                  bq.Axis(scale=sy, side="left", label=_("b (intercept)"))],
             layout=W.Layout(width="470px", height="440px"), animation_duration=0, title_style={"font-size": "13px"},
             fig_margin={"top": 40, "bottom": 40, "left": 50, "right": 10})
         self.live_curves, self.live_x, self.live_target, self.live_loss_axes, loss_figures = [], [], [], [], []
         low = 0.85 * self.surface.loss(*best)
-        for label, log in (("epochs", False), ("parameter updates", True), ("wall time (s)", True)):
+        for label, log in ((_("epochs"), False), (_("parameter updates"), True), (_("wall time (s)"), True)):
             lx, ly = (bq.LogScale() if log else bq.LinearScale(min=0)), bq.LogScale(min=low, max=12)
             curves = bq.Lines(x=[], y=[], scales={"x": lx, "y": ly})
             target = bq.Lines(x=[1e-6, 1e9], y=[1, 1], scales={"x": lx, "y": ly}, colors=["green"])
@@ -320,7 +338,7 @@ class MiniBatchExplorer(Explorer):
             self.live_loss_axes.append(x_axis)
             loss_figures.append(bq.Figure(
                 marks=[target, curves], axes=[x_axis,
-                                              bq.Axis(scale=ly, side="left", label="total loss L", tick_format="~g",
+                                              bq.Axis(scale=ly, side="left", label=_("total loss L"), tick_format="~g",
                                                       tick_values=[0.2, 1, 10])],
                 layout=W.Layout(width="380px", height="150px"), animation_duration=0,
                 fig_margin={"top": 8, "bottom": 36, "left": 55, "right": 10}))
@@ -328,45 +346,34 @@ class MiniBatchExplorer(Explorer):
         return W.HBox([self.live_path_figure, W.VBox([*loss_figures, self.live_legend])])
 
     def sync(self):
-        s = self.state
-        runs = {b: r for (b, rate, e), r in self.runs.items()
-                if rate == s["lr"] and e == s["epochs"] and not r.diverged}
-        chosen, full = runs.get(s["batch_size"]), runs.get(self.n)
-        colour_of = {b: mpl.colors.to_hex(colour(b, self.n)) for b in runs}
+        s, chosen, full = self.state, self.chosen, self.full
+        sizes = list(self.loss_curves)
+        colour_of = {b: mpl.colors.to_hex(colour(b, self.n)) for b in sizes}
         with self.live_path.hold_sync():
-            self.live_path.x, self.live_path.y = chosen.path.T if chosen else ([], [])
+            self.live_path.x, self.live_path.y = chosen.path.T if chosen and not chosen.diverged else ([], [])
             self.live_path.colors = [mpl.colors.to_hex(colour(s["batch_size"], self.n))]
         with self.live_full.hold_sync():
-            self.live_full.x, self.live_full.y = full.path.T if full and s["batch_size"] != self.n else ([], [])
-        self.live_path_figure.title = self.ax.get_title()
-        for panel, (curves, target, lx) in enumerate(zip(self.live_curves, self.live_target, self.live_x)):
-            xs, ys = [], []
-            for b, r in sorted(runs.items()):
-                if panel == 0:
-                    per_epoch = r.loss[::r.updates_per_epoch]
-                    x, y = np.arange(len(per_epoch)), per_epoch
-                else:
-                    k = _shown(r.updates)
-                    x, y = (k if panel == 1 else r.time[k]), r.loss[k]
-                xs.append(np.asarray(x, float))
-                ys.append(np.asarray(y, float))
+            shown = full and not full.diverged and s["batch_size"] != self.n
+            self.live_full.x, self.live_full.y = full.path.T if shown else ([], [])
+        self.live_path_figure.title = self.title
+        for panel, (curves, target, lx, (left, right)) in enumerate(zip(self.live_curves, self.live_target,
+                                                                         self.live_x, self.x_ranges)):
+            xs, ys = zip(*(self.loss_curves[b][panel] for b in sizes)) if sizes else ((), ())
             with curves.hold_sync():
                 if xs:  # bqplot draws several lines from 2-D x and y: pad each by repeating its last point
                     width = max(len(x) for x in xs)
                     curves.x = np.array([np.pad(x, (0, width - len(x)), mode="edge") for x in xs])
                     curves.y = np.array([np.pad(y, (0, width - len(y)), mode="edge") for y in ys])
-                    curves.colors = [colour_of[b] for b in sorted(runs)]
+                    curves.colors = [colour_of[b] for b in sizes]
                     curves.stroke_width = 1.5
                 else:
                     curves.x, curves.y = [], []
             target.y = [s["target_loss"]] * 2
-            left, right = (self.ax_epochs, self.ax_updates, self.ax_time)[panel].get_xlim()
             with lx.hold_sync():
                 lx.min, lx.max = float(left), float(right)
             if panel:  # a log axis: one tick per power of ten
                 axis = self.live_loss_axes[panel]
                 axis.tick_values = [10.0 ** k for k in range(math.ceil(math.log10(left)), math.floor(math.log10(right)) + 1)]
-        self.live_legend.value = "loss curves: " + " ".join(
-            f'<span style="color:{colour_of[b]};font-weight:bold">━ B = {b}</span>' for b in sorted(runs)) + \
-            ' <span style="color:green">━ target L</span>'
-
+        curves = " ".join(f'<span style="color:{colour_of[b]};font-weight:bold">━ B = {b}</span>' for b in sizes)
+        curves += ' <span style="color:green">━ {target}</span>'.format(target=html.escape(_("target L")))
+        self.live_legend.value = _("loss curves: {curves}").format(curves=curves)

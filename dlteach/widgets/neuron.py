@@ -13,6 +13,7 @@ import ipywidgets as W
 import matplotlib as mpl
 import numpy as np
 
+from ..i18n import _
 from ..nn import functional as F
 from .base import Explorer
 from .live import rgba_png, show_png
@@ -38,18 +39,18 @@ class NeuronExplorer(Explorer):
         (self.curve,) = self.ax_curve.plot([], [], color="tab:blue", lw=2)
         (self.guide,) = self.ax_curve.plot([], [], ":", color="gray")
         (self.point,) = self.ax_curve.plot([], [], "o", color="crimson", ms=9)
-        self.ax_curve.set(xlabel="z = a·w + b", ylabel="a = activation(z)")
+        self.ax_curve.set(xlabel="z = a·w + b", ylabel=_("a = activation(z)"))
         self.ax_curve.grid(alpha=0.3)
         self.grid = np.linspace(-EXTENT, EXTENT, 121)
         g1, g2 = np.meshgrid(self.grid, self.grid)
         self.inputs = np.stack([g1, g2])
         self.plane = self.ax_plane.imshow(np.zeros_like(g1), origin="lower", extent=(-3, 3, -3, 3),
                                           cmap=CMAP, vmin=0, vmax=1, aspect="auto")
-        self.fig.colorbar(self.plane, ax=self.ax_plane, label="output a")
+        self.fig.colorbar(self.plane, ax=self.ax_plane, label=_("output a"))
         (self.boundary,) = self.ax_plane.plot([], [], "k--", lw=1, label="z = 0")
-        (self.input_dot,) = self.ax_plane.plot([], [], "o", color="gold", mec="black", ms=10, label="input (a1, a2)")
+        (self.input_dot,) = self.ax_plane.plot([], [], "o", color="gold", mec="black", ms=10, label=_("input (a1, a2)"))
         self.ax_plane.set(xlabel="$a_1$", ylabel="$a_2$", xlim=(-3, 3), ylim=(-3, 3),
-                          title="output over the input plane")
+                          title=_("output over the input plane"))
         self.ax_plane.legend(loc="lower left", fontsize=8)
         self.update()
 
@@ -58,26 +59,30 @@ class NeuronExplorer(Explorer):
         z = a1 * w1 + a2 * w2 + b
         a = float(f(np.array(z)))
         half = z_range(z)
+        self.z_span = (-half, half)
         self.z_grid = np.linspace(-half, half, 401)
         self.curve_a = f(self.z_grid)
         self.a_range = (-1.05, 1.05) if activation == "tanh" else (-0.05, 1.05) if activation == "sigmoid" \
             else (-0.05 * half, 1.05 * half)
         self.z, self.a = z, a
+        self.guide_xy = ([z, z, -half], [self.a_range[0], a, a])
         self.title = f"z = {_p(a1)}·{_p(w1)} + {_p(a2)}·{_p(w2)} + {_p(b)} = {z:.3g},  a = {a:.3g}"
-        self.curve.set_data(self.z_grid, self.curve_a)
-        self.ax_curve.set(xlim=(-half, half), ylim=self.a_range)
-        self.guide.set_data([z, z, -half], [self.a_range[0], a, a])
-        self.point.set_data([z], [a])
-        self.ax_curve.set_title(self.title)
         self.out = f(w1 * self.inputs[0] + w2 * self.inputs[1] + b)
         # the colours span what the activation can give; ReLU is unbounded: up to the plane's largest a
         self.clim = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}.get(activation, (0.0, max(float(self.out.max()), 1.0)))
+        self.line = boundary(w1, w2, b)
+        return message(w1, w2, z, a, activation)
+
+    def paint(self):
+        self.curve.set_data(self.z_grid, self.curve_a)
+        self.ax_curve.set(xlim=self.z_span, ylim=self.a_range)
+        self.guide.set_data(*self.guide_xy)
+        self.point.set_data([self.z], [self.a])
+        self.ax_curve.set_title(self.title)
         self.plane.set_data(self.out)
         self.plane.set_clim(*self.clim)
-        self.input_dot.set_data([a1], [a2])
-        self.line = boundary(w1, w2, b)
+        self.input_dot.set_data([self.state["a1"]], [self.state["a2"]])
         self.boundary.set_data(*self.line)
-        return message(w1, w2, z, a, activation)
 
     def controls(self):
         def slider(name, low, high):
@@ -86,13 +91,13 @@ class NeuronExplorer(Explorer):
             "w1": slider("w1", -5, 5), "w2": slider("w2", -5, 5), "b": slider("b", -5, 5),
             "a1": slider("a1", -EXTENT, EXTENT), "a2": slider("a2", -EXTENT, EXTENT),
             "activation": W.Dropdown(options=list(ACTIVATIONS), value=self.state["activation"],
-                                     description="activation"),
+                                     description=_("activation")),
         }
 
     def layout(self, c):
         return [W.HBox([c["w1"], c["w2"], c["b"]]),
                 W.HBox([c["a1"], c["a2"], c["activation"]]),
-                W.HTML("<i>Drag the gold input dot, or click the plane, to move the input (a₁, a₂).</i>")]
+                W.HTML("<i>{}</i>".format(_("Drag the gold input dot, or click the plane, to move the input (a₁, a₂).")))]
 
     # -- the live picture -------------------------------------------------------------
     def live(self):
@@ -104,7 +109,7 @@ class NeuronExplorer(Explorer):
         curve_fig = bq.Figure(
             marks=[self.live_curve, self.live_guide, self.live_point], animation_duration=0, display_toolbar=False,
             axes=[bq.Axis(scale=self.zx, label="z = a·w + b", tick_format="~g", grid_lines="dashed"),
-                  bq.Axis(scale=self.ay, side="left", label="a = activation(z)", tick_format="~g",
+                  bq.Axis(scale=self.ay, side="left", label=_("a = activation(z)"), tick_format="~g",
                           grid_lines="dashed")],
             layout=W.Layout(width="440px", height="360px"), title_style={"font-size": "13px"},
             fig_margin={"top": 40, "bottom": 45, "left": 55, "right": 15})
@@ -123,7 +128,7 @@ class NeuronExplorer(Explorer):
             marks=[self.live_plane, self.live_boundary, self.live_input], animation_duration=0, display_toolbar=False,
             axes=[bq.Axis(scale=px, label="a₁", tick_format="~g"),
                   bq.Axis(scale=py, side="left", label="a₂", tick_format="~g")],
-            title="output over the input plane (dashed: z = 0)", title_style={"font-size": "13px"},
+            title=_("output over the input plane (dashed: z = 0)"), title_style={"font-size": "13px"},
             layout=W.Layout(width="400px", height="360px"),
             fig_margin={"top": 40, "bottom": 45, "left": 45, "right": 10})
         # the colour bar: the colour map's gradient on a scale of output values
@@ -133,21 +138,20 @@ class NeuronExplorer(Explorer):
                                      scales={"x": bq.LinearScale(min=0, max=1), "y": self.colour_scale}, x=[0, 1])
         colour_bar = bq.Figure(
             marks=[self.live_colours], animation_duration=0, display_toolbar=False,
-            axes=[bq.Axis(scale=self.colour_scale, side="right", label="output a", tick_format="~g")],
+            axes=[bq.Axis(scale=self.colour_scale, side="right", label=_("output a"), tick_format="~g")],
             layout=W.Layout(width="90px", height="360px"), fig_margin={"top": 40, "bottom": 45, "left": 5, "right": 55})
         self.live_figures = (curve_fig, plane_fig)
         return W.HBox([curve_fig, plane_fig, colour_bar])
 
     def sync(self):
         s = self.state
-        half = self.z_grid[-1]
         with self.zx.hold_sync(), self.ay.hold_sync():
-            self.zx.min, self.zx.max = -half, half
+            self.zx.min, self.zx.max = self.z_span
             self.ay.min, self.ay.max = self.a_range
         with self.live_curve.hold_sync():
             self.live_curve.x, self.live_curve.y = self.z_grid, self.curve_a
         with self.live_guide.hold_sync():
-            self.live_guide.x, self.live_guide.y = [self.z, self.z, -half], [self.a_range[0], self.a, self.a]
+            self.live_guide.x, self.live_guide.y = self.guide_xy
         with self.live_point.hold_sync():
             self.live_point.x, self.live_point.y = [self.z], [self.a]
         self.live_figures[0].title = self.title
@@ -187,18 +191,19 @@ def boundary(w1: float, w2: float, b: float) -> tuple[list, list]:
 def message(w1: float, w2: float, z: float, a: float, activation: str) -> str:
     """What a teacher would say about this neuron, or '' when there is nothing special."""
     if w1 == 0 and w2 == 0:
-        return "With both weights 0 the output ignores the input: every point gets the same a."
+        return _("With both weights 0 the output ignores the input: every point gets the same a.")
     if activation == "ReLU":
         if z <= 0:
-            return (f"z = {z:.3g} ≤ 0: ReLU outputs 0 and its slope is 0 here, so a small change of the weights "
-                    "or the input does not change a (for this input the neuron is silent).")
+            return _("z = {z:.3g} ≤ 0: ReLU outputs 0 and its slope is 0 here, so a small change of the weights "
+                     "or the input does not change a (for this input the neuron is silent).").format(z=z)
         if z > 10:
-            return f"ReLU does not saturate for positive z: a = z = {a:.3g}, and its slope stays 1."
+            return _("ReLU does not saturate for positive z: a = z = {a:.3g}, and its slope stays 1.").format(a=a)
         return ""
     slope = float(SLOPES[activation](np.array(z)))
     if slope < SATURATED:
-        return (f"z = {z:.3g}: the {activation} is saturated, a = {a:.4g} and its slope is only {slope:.2g}, "
-                "so a small change of the weights or the input hardly changes a (lesson 4: gradients vanish).")
+        return _("z = {z:.3g}: the {activation} is saturated, a = {a:.4g} and its slope is only {slope:.2g}, "
+                 "so a small change of the weights or the input hardly changes a (lesson 4: gradients vanish)."
+                 ).format(z=z, activation=activation, a=a, slope=slope)
     return ""
 
 

@@ -6,21 +6,25 @@ computes; training runs an epoch per step and yields to the kernel in between (p
 
 from __future__ import annotations
 
+import html
+
 import bqplot as bq
 import ipywidgets as W
 import numpy as np
 
 from ..data import load_digits
+from ..i18n import N_, _, ngettext
 from ..models.rbm import RBM
 from ..optim import SGD
 from ..viz.unsupervised import grey_panel, tile
-from .base import Explorer, plural
+from .base import Explorer
 from .grids import GridsView, picture_panel
 
 TRAINING = ("k", "lr", "momentum", "n_hidden", "epochs", "persistent")
 MAX_FILTERS, N_RECON, N_CHAINS = 36, 12, 16
 MAX_STEPS, CHECKPOINT = 1000, 50  # the Gibbs chains keep their state every CHECKPOINT steps: any step is near
 NOISE = 8  # pixels the noise button flips
+RECONSTRUCTIONS = N_("test digits → their mean-field reconstructions")
 
 
 class RBMExplorer(Explorer):
@@ -52,8 +56,9 @@ class RBMExplorer(Explorer):
         self.im_filters = self.ax_filters.imshow(blank, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
         for ax in (self.ax_digit, self.ax_repair, self.ax_sampled, self.ax_filters, self.ax_recon, self.ax_samples):
             ax.axis("off")
+        self.ax_recon.set_title(_(RECONSTRUCTIONS))
         (self.curve,) = self.ax_curve.plot([], [], "o-", color="crimson", ms=3)
-        self.ax_curve.set(xlabel="epoch", ylabel="reconstruction error")
+        self.ax_curve.set(xlabel=_("epoch"), ylabel=_("reconstruction error"))
         self.ax_curve.grid(alpha=0.3)
         self.corrupted_for, self.stroke, self.training_now = None, 1.0, False
         self._restart_chains()
@@ -83,7 +88,8 @@ class RBMExplorer(Explorer):
                 self._model_changed()
                 self.update()
                 if report is not None:
-                    report(len(self.errors) / t["epochs"], f"epoch {len(self.errors)} of {t['epochs']}")
+                    report(len(self.errors) / t["epochs"],
+                           _("epoch {epoch} of {epochs}").format(epoch=len(self.errors), epochs=t["epochs"]))
                 yield
         finally:
             self.training_now = False
@@ -95,28 +101,24 @@ class RBMExplorer(Explorer):
 
     def train(self, report=None) -> str:
         """Train to the end at once (as a notebook cell does); returns the verdict."""
-        for _ in self.training(report):
+        for _step in self.training(report):
             pass
         return self.message
 
     def _model_changed(self):
         rbm = self.rbm
         n = min(rbm.n_hidden, MAX_FILTERS)
-        self.im_filters.set_data(tile(rbm.W[:, :n].T, normalise=True))
-        self.ax_filters.set_title("filters (columns of W)" + (f"\n{n} of {rbm.n_hidden} shown"
-                                                               if n < rbm.n_hidden else ""))
+        self.filters = tile(rbm.W[:, :n].T, normalise=True)
+        self.filters_title = _("filters (columns of W)") + (
+            "\n" + _("{n} of {total} shown").format(n=n, total=rbm.n_hidden) if n < rbm.n_hidden else "")
         shown = tile(self.X_test[:N_RECON], ncols=3)
         gap = np.full((shown.shape[0], 3), np.nan)
-        self.im_recon.set_data(np.hstack([shown, gap, tile(rbm.reconstruct(self.X_test[:N_RECON]), ncols=3)]))
-        self.ax_recon.set_title("test digits → their mean-field reconstructions")
-        _set_extent(self.im_filters, self.im_recon)
+        self.recon = np.hstack([shown, gap, tile(rbm.reconstruct(self.X_test[:N_RECON]), ncols=3)])
         t = self.trained
-        self.curve.set_data(np.arange(1, len(self.errors) + 1), self.errors)
-        self.ax_curve.relim()
-        self.ax_curve.autoscale_view()
-        self.curve_title = (f"{'PCD' if t['persistent'] else 'CD'}-{t['k']}, {plural(t['n_hidden'], 'hidden unit')}"
-                            f"\nη = {t['lr']:g}, μ = {t['momentum']:g}")
-        self.ax_curve.set_title(self.curve_title)
+        self.curve_title = ngettext("{method}-{k}, {n} hidden unit\nη = {lr:g}, μ = {momentum:g}",
+                                    "{method}-{k}, {n} hidden units\nη = {lr:g}, μ = {momentum:g}",
+                                    t["n_hidden"]).format(
+            method="PCD" if t["persistent"] else "CD", k=t["k"], n=t["n_hidden"], lr=t["lr"], momentum=t["momentum"])
         self.model_fresh = True
         self._restart_chains()
 
@@ -124,10 +126,10 @@ class RBMExplorer(Explorer):
         """Forget the chains' states: the model or the corrupted digit changed."""
         self.checkpoints: dict[int, tuple] = {}
         self.last_step = None  # the step last shown, kept too: the next step costs one step
-        self.chain_at = None  # the step the chain pictures show; None: draw them again
+        self.chain_at = None  # the step the chain pictures show; None: compute them again
 
     # -- the corrupted digit -------------------------------------------------------------
-    def paint(self, row: int, col: int, drag: bool = False) -> str:
+    def ink(self, row: int, col: int, drag: bool = False) -> str:
         """Ink or wipe pixel (row, col) of the digit; a stroke that starts on ink wipes."""
         i = 8 * row + col
         if not drag:
@@ -149,7 +151,8 @@ class RBMExplorer(Explorer):
         return self.update()
 
     def actions(self):
-        return {"Train": self.training, "flip 8 pixels": self.add_noise, "clean digit": self.restore}
+        return {_("Train"): self.training, _("flip {n} pixels").format(n=NOISE): self.add_noise,
+                _("clean digit"): self.restore}
 
     # -- the Gibbs chains ----------------------------------------------------------------
     def chains(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -181,20 +184,17 @@ class RBMExplorer(Explorer):
         if self.chain_at == steps:
             return
         p_v, v = self.chains(steps)
-        self.repair, self.sampled = p_v[0].reshape(8, 8), v[0].reshape(8, 8)
-        self.im_digit.set_data(self.corrupted.reshape(8, 8))
-        self.im_repair.set_data(self.repair)
-        self.im_sampled.set_data(self.sampled)
-        self.im_samples.set_data(tile(p_v[1:], ncols=4))
-        _set_extent(self.im_samples)
-        self.titles = {"digit": f"test digit #{digit}: paint on it",
-                       "repair": "the start" if steps == 0 else f"p(v | h) after {plural(steps, 'Gibbs step')}",
-                       "sampled": "the start" if steps == 0 else f"sampled v after {plural(steps, 'step')}",
-                       "samples": f"{'random images' if steps == 0 else 'p(v | h) after ' + plural(steps, 'step')}"
-                                  "\nfrom random images"}
-        for ax, key in ((self.ax_digit, "digit"), (self.ax_repair, "repair"), (self.ax_sampled, "sampled"),
-                        (self.ax_samples, "samples")):
-            ax.set_title(self.titles[key], fontsize=10, y=1.0)
+        self.repair, self.sampled, self.samples = p_v[0].reshape(8, 8), v[0].reshape(8, 8), tile(p_v[1:], ncols=4)
+        start = _("the start")
+        self.titles = {
+            "digit": _("test digit #{digit}: paint on it").format(digit=digit),
+            "repair": start if steps == 0 else ngettext("p(v | h) after {n} Gibbs step",
+                                                        "p(v | h) after {n} Gibbs steps", steps).format(n=steps),
+            "sampled": start if steps == 0 else ngettext("sampled v after {n} step", "sampled v after {n} steps",
+                                                         steps).format(n=steps),
+            "samples": _("random images\nfrom random images") if steps == 0 else ngettext(
+                "p(v | h) after {n} step\nfrom random images", "p(v | h) after {n} steps\nfrom random images",
+                steps).format(n=steps)}
         self.chain_at, self.chain_fresh = steps, True
 
     def draw(self, k, lr, momentum, n_hidden, epochs, persistent, sample_steps, digit):
@@ -202,54 +202,75 @@ class RBMExplorer(Explorer):
         done, t = len(self.errors), self.trained
         changed = [key for key in TRAINING if self.state[key] != t[key]]
         if changed:
-            return f"Settings changed ({', '.join(changed)}): press Train to train an RBM with them."
+            return _("Settings changed ({settings}): press Train to train an RBM with them.").format(
+                settings=", ".join(changed))
         if done < t["epochs"]:
             if self.training_now:
-                return f"Training: epoch {done} of {t['epochs']}, reconstruction error {self.errors[-1]:.3f}."
-            return f"Paused after {plural(done, 'epoch')} of {t['epochs']}: press Train to go on."
+                return _("Training: epoch {epoch} of {epochs}, reconstruction error {error:.3f}.").format(
+                    epoch=done, epochs=t["epochs"], error=self.errors[-1])
+            return ngettext("Paused after {n} epoch of {epochs}: press Train to go on.",
+                            "Paused after {n} epochs of {epochs}: press Train to go on.", done).format(
+                n=done, epochs=t["epochs"])
         return self.verdict
+
+    def paint(self):
+        for im, values in ((self.im_digit, self.corrupted.reshape(8, 8)), (self.im_repair, self.repair),
+                           (self.im_sampled, self.sampled), (self.im_samples, self.samples),
+                           (self.im_filters, self.filters), (self.im_recon, self.recon)):
+            im.set_data(values)
+            h, w = values.shape
+            im.set_extent((-0.5, w - 0.5, h - 0.5, -0.5))
+        for ax, key in ((self.ax_digit, "digit"), (self.ax_repair, "repair"), (self.ax_sampled, "sampled"),
+                        (self.ax_samples, "samples")):
+            ax.set_title(self.titles[key], fontsize=10, y=1.0)
+        self.ax_filters.set_title(self.filters_title)
+        self.curve.set_data(np.arange(1, len(self.errors) + 1), self.errors)
+        self.ax_curve.relim()
+        self.ax_curve.autoscale_view()
+        self.ax_curve.set_title(self.curve_title)
 
     # -- the controls and the live picture ------------------------------------------------
     def controls(self):
         s = self.state
         wide = {"style": {"description_width": "initial"}}
         return {
-            "k": W.IntSlider(value=s["k"], min=1, max=25, description="k (CD-k)", **wide),
-            "lr": W.FloatLogSlider(value=s["lr"], base=10, min=-4, max=1, step=0.1, description="η (lr)",
+            "k": W.IntSlider(value=s["k"], min=1, max=25, description=_("k (CD-k)"), **wide),
+            "lr": W.FloatLogSlider(value=s["lr"], base=10, min=-4, max=1, step=0.1, description=_("η (lr)"),
                                    readout_format=".3g", **wide),
-            "momentum": W.FloatSlider(value=s["momentum"], min=0, max=0.99, step=0.01, description="momentum μ",
+            "momentum": W.FloatSlider(value=s["momentum"], min=0, max=0.99, step=0.01, description=_("momentum μ"),
                                       **wide),
-            "n_hidden": W.IntSlider(value=s["n_hidden"], min=1, max=400, description="hidden units", **wide),
-            "epochs": W.IntSlider(value=s["epochs"], min=1, max=100, description="epochs", **wide),
-            "persistent": W.Checkbox(value=s["persistent"], description="persistent CD", indent=False),
-            "sample_steps": W.IntSlider(value=s["sample_steps"], min=0, max=MAX_STEPS, description="Gibbs steps",
+            "n_hidden": W.IntSlider(value=s["n_hidden"], min=1, max=400, description=_("hidden units"), **wide),
+            "epochs": W.IntSlider(value=s["epochs"], min=1, max=100, description=_("epochs"), **wide),
+            "persistent": W.Checkbox(value=s["persistent"], description=_("persistent CD"), indent=False),
+            "sample_steps": W.IntSlider(value=s["sample_steps"], min=0, max=MAX_STEPS, description=_("Gibbs steps"),
                                         **wide),
-            "digit": W.IntSlider(value=s["digit"], min=0, max=len(self.X_test) - 1, description="test digit", **wide),
+            "digit": W.IntSlider(value=s["digit"], min=0, max=len(self.X_test) - 1, description=_("test digit"), **wide),
         }
 
     def layout(self, c):
         """Training settings, then the chain: a play button and single steps move along it."""
         steps = c["sample_steps"]
-        play = W.Play(value=steps.value, min=0, max=MAX_STEPS, interval=400, description="play")
+        play = W.Play(value=steps.value, min=0, max=MAX_STEPS, interval=400, description=_("play"))
         W.link((play, "value"), (steps, "value"))  # in the kernel: one message per slider move, not two
-        back, forward = W.Button(description="◀ step"), W.Button(description="step ▶")
-        back.on_click(lambda _: setattr(steps, "value", max(steps.value - 1, 0)))
-        forward.on_click(lambda _: setattr(steps, "value", min(steps.value + 1, MAX_STEPS)))
+        back, forward = W.Button(description=_("◀ step")), W.Button(description=_("step ▶"))
+        back.on_click(lambda button: setattr(steps, "value", max(steps.value - 1, 0)))
+        forward.on_click(lambda button: setattr(steps, "value", min(steps.value + 1, MAX_STEPS)))
         return [W.HBox([c["k"], c["lr"], c["momentum"]]), W.HBox([c["n_hidden"], c["epochs"], c["persistent"]]),
                 W.HBox([c["digit"], play, back, forward, steps]),
-                W.HTML("<i>Paint on the test digit with the mouse to corrupt it (a stroke that starts on ink wipes), "
-                       "then step the Gibbs chain and watch the RBM repair it.</i>")]
+                W.HTML("<i>" + html.escape(_("Paint on the test digit with the mouse to corrupt it (a stroke that "
+                                             "starts on ink wipes), then step the Gibbs chain and watch the RBM "
+                                             "repair it."), quote=False) + "</i>")]
 
     def live(self):
         self.live_chain = GridsView(height=150)
-        self.live_chain.on_cell(lambda panel, row, col, drag: panel == 0 and self.paint(row, col, drag))
+        self.live_chain.on_cell(lambda panel, row, col, drag: panel == 0 and self.ink(row, col, drag))
         cx, cy = bq.LinearScale(min=0), bq.LinearScale()
         self.live_curve = bq.Lines(x=[], y=[], scales={"x": cx, "y": cy}, colors=["crimson"], marker="circle",
                                    marker_size=16)
         self.live_curve_figure = bq.Figure(
             marks=[self.live_curve], animation_duration=0, title_style={"font-size": "13px"},
-            axes=[bq.Axis(scale=cx, label="epoch", tick_format="d"),
-                  bq.Axis(scale=cy, side="left", label="reconstruction error", tick_format="~g",
+            axes=[bq.Axis(scale=cx, label=_("epoch"), tick_format="d"),
+                  bq.Axis(scale=cy, side="left", label=_("reconstruction error"), tick_format="~g",
                           label_offset="48px")],
             layout=W.Layout(width="330px", height="230px"),
             fig_margin={"top": 45, "bottom": 40, "left": 68, "right": 15})
@@ -261,47 +282,47 @@ class RBMExplorer(Explorer):
     def sync(self):
         if self.chain_fresh:
             steps = self.chain_at
+            starts = (ngettext("random starts, {n} step", "random starts, {n} steps", steps).format(n=steps) if steps
+                      else _("random starts"))
             self.live_chain.panels = [
                 grey_panel(self.corrupted.reshape(8, 8), self.titles["digit"], clickable=True),
                 grey_panel(self.repair, self.titles["repair"]), grey_panel(self.sampled, self.titles["sampled"]),
-                _picture(self.im_samples, f"random starts, {plural(steps, 'step')}" if steps else "random starts")]
+                _picture(self.im_samples, self.samples, starts)]
             self.chain_fresh = False
         if self.model_fresh:
-            self.live_model.panels = [_picture(self.im_filters, self.ax_filters.get_title().replace("\n", ", ")),
-                                      _picture(self.im_recon, self.ax_recon.get_title(), 320)]
+            self.live_model.panels = [_picture(self.im_filters, self.filters, self.filters_title.replace("\n", ", ")),
+                                      _picture(self.im_recon, self.recon, _(RECONSTRUCTIONS), 320)]
             with self.live_curve.hold_sync():
                 self.live_curve.x, self.live_curve.y = np.arange(1, len(self.errors) + 1), np.asarray(self.errors)
             self.live_curve_figure.title = self.curve_title.replace("\n", ", ")
             self.model_fresh = False
 
 
-def _picture(im, title, size=150):
-    """``im``'s picture as a panel of the live view, ``size`` pixels on its longer side."""
-    h, w = im.get_array().shape
-    return picture_panel(im.to_rgba(im.get_array()), title, round(size * w / max(h, w)))
-
-
-def _set_extent(*images):
-    for im in images:
-        h, w = im.get_array().shape
-        im.set_extent((-0.5, w - 0.5, h - 0.5, -0.5))
+def _picture(im, values, title, size=150):
+    """``values`` in the colours of image ``im`` as a panel of the live view, ``size`` pixels on its longer side."""
+    h, w = values.shape
+    return picture_panel(im.to_rgba(values), title, round(size * w / max(h, w)))
 
 
 def _verdict(rbm, X, errors, lr, momentum) -> str:
     """What a teacher would say about the RBM trained on X, or '' when it went well."""
     if rbm.n_hidden < 5:
-        return (f"With {plural(rbm.n_hidden, 'hidden unit')} the RBM has too few features to reconstruct the digits "
-                f"(error {errors[-1]:.3f}): add hidden units.")
+        return ngettext("With {n} hidden unit the RBM has too few features to reconstruct the digits "
+                        "(error {error:.3f}): add hidden units.",
+                        "With {n} hidden units the RBM has too few features to reconstruct the digits "
+                        "(error {error:.3f}): add hidden units.", rbm.n_hidden).format(n=rbm.n_hidden, error=errors[-1])
     activity = rbm.forward(X).mean(axis=0)  # how often each hidden unit is on, over the training digits
     stuck = int(np.sum((activity < 0.02) | (activity > 0.98)))
     if stuck > rbm.n_hidden / 2:
-        return (f"η = {lr:g} with μ = {momentum:g} is too large: the steps overshot and {stuck} of {rbm.n_hidden} "
-                f"hidden units are stuck (always off or always on, whatever the digit), so the reconstruction "
-                f"error stays at {errors[-1]:.3f}. Try a smaller learning rate or less momentum.")
+        return _("η = {lr:g} with μ = {momentum:g} is too large: the steps overshot and {stuck} of {n} hidden units "
+                 "are stuck (always off or always on, whatever the digit), so the reconstruction error stays at "
+                 "{error:.3f}. Try a smaller learning rate or less momentum.").format(
+            lr=lr, momentum=momentum, stuck=stuck, n=rbm.n_hidden, error=errors[-1])
     if len(errors) >= 2 and errors[-1] > 1.02 * errors[0]:
-        return (f"The reconstruction error went up ({errors[0]:.3f} → {errors[-1]:.3f}): η = {lr:g} is too "
-                "large. Try a smaller learning rate or less momentum.")
+        return _("The reconstruction error went up ({first:.3f} → {last:.3f}): η = {lr:g} is too large. Try a "
+                 "smaller learning rate or less momentum.").format(first=errors[0], last=errors[-1], lr=lr)
     if len(errors) >= 2 and errors[-1] > 0.95 * errors[0]:
-        return (f"The reconstruction error hardly moved ({errors[0]:.3f} → {errors[-1]:.3f}): η = {lr:g} "
-                "is too small for this many epochs. Raise η, the momentum, or the epochs.")
+        return _("The reconstruction error hardly moved ({first:.3f} → {last:.3f}): η = {lr:g} is too small for "
+                 "this many epochs. Raise η, the momentum, or the epochs.").format(first=errors[0], last=errors[-1],
+                                                                                  lr=lr)
     return ""

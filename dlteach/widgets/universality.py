@@ -12,6 +12,8 @@ viewers that run no kernel.
 
 from __future__ import annotations
 
+import functools
+
 import bqplot as bq
 import ipywidgets as W
 import matplotlib as mpl
@@ -19,20 +21,21 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.ticker import FormatStrFormatter, MaxNLocator, NullLocator
 
+from ..i18n import N_, _, pgettext
 from ..nn import Linear, Sequential, Sigmoid
 from ..nn import functional as F
 from .base import ControlError, Explorer
 
-TARGETS = {
-    "sine": lambda x: np.sin(2 * np.pi * x),
-    "bump": lambda x: np.exp(-((x - 0.5) ** 2) / 0.01),
+TARGETS = {  # name (the control's value, marked: its label is translated) → the function
+    N_("sine"): lambda x: np.sin(2 * np.pi * x),
+    N_("bump"): lambda x: np.exp(-((x - 0.5) ** 2) / 0.01),
     "step": lambda x: (x >= 0.5).astype(np.float64),
-    "zigzag": lambda x: 2 * np.abs(3 * x - np.floor(3 * x) - 0.5),
+    N_("zigzag"): lambda x: 2 * np.abs(3 * x - np.floor(3 * x) - 0.5),
     # the function Nielsen approximates in "A visual proof that neural nets can compute any function"
-    "Nielsen's wiggle": lambda x: 0.2 + 0.4 * x**2 + 0.3 * x * np.sin(15 * x) + 0.05 * np.cos(50 * x),
+    N_("Nielsen's wiggle"): lambda x: 0.2 + 0.4 * x**2 + 0.3 * x * np.sin(15 * x) + 0.05 * np.cos(50 * x),
 }
 
-DRAWN = "your drawing"  # the target the learner draws with the mouse
+DRAWN = N_("your drawing")  # the target the learner draws with the mouse
 X_GRID = np.linspace(0.0, 1.0, 400)
 MAX_NEURONS = 60
 STEEPNESSES = (0.3, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
@@ -92,18 +95,18 @@ class UniversalityExplorer(Explorer):
         self.ax_fit = self.fig.add_subplot(grid[0, 0])
         self.ax_parts = self.fig.add_subplot(grid[1, 0], sharex=self.ax_fit)
         self.ax_err = self.fig.add_subplot(grid[:, 1])
-        (self.target_line,) = self.ax_fit.plot(X_GRID, X_GRID * 0, "k--", lw=1.5, label="target f(x)")
-        (self.fit_line,) = self.ax_fit.plot(X_GRID, X_GRID * 0, color="crimson", lw=2, label="network y(x)")
-        self.ax_fit.set(ylabel="value")
+        (self.target_line,) = self.ax_fit.plot(X_GRID, X_GRID * 0, "k--", lw=1.5, label=_("target f(x)"))
+        (self.fit_line,) = self.ax_fit.plot(X_GRID, X_GRID * 0, color="crimson", lw=2, label=_("network y(x)"))
+        self.ax_fit.set(ylabel=_("value"))
         self.parts = LineCollection([], cmap="viridis", lw=1.2)
         self.ax_parts.add_collection(self.parts)
         self.ax_parts.axhline(0, color="grey", lw=0.6)
         self.ax_parts.set(xlabel="x", ylabel="$v_i\\,\\sigma(w x + b_i)$", xlim=(0, 1))
-        self.ax_parts.set_title(PARTS_TITLE, fontsize=10)
-        (self.err_line,) = self.ax_err.semilogy([], [], "o-", color="steelblue", ms=3, label="max |y − f|")
-        (self.err_dot,) = self.ax_err.semilogy([], [], "o", color="crimson", ms=9, label="current n")
-        self.ax_err.set(xlabel="hidden neurons n", ylabel="max error on [0, 1]", xlim=(0, MAX_NEURONS + 1))
-        self.ax_err.set_title(ERROR_TITLE, fontsize=10)
+        self.ax_parts.set_title(_(PARTS_TITLE), fontsize=10)
+        (self.err_line,) = self.ax_err.semilogy([], [], "o-", color="steelblue", ms=3, label=_("max |y − f|"))
+        (self.err_dot,) = self.ax_err.semilogy([], [], "o", color="crimson", ms=9, label=_("current n"))
+        self.ax_err.set(xlabel=_("hidden neurons n"), ylabel=_("max error on [0, 1]"), xlim=(0, MAX_NEURONS + 1))
+        self.ax_err.set_title(_(ERROR_TITLE), fontsize=10)
         self.ax_err.grid(alpha=0.3)
         self.ax_fit.tick_params(labelbottom=False)  # the panel below shares x and labels it
         for axis in (self.ax_fit.yaxis, self.ax_parts.yaxis, self.ax_err.xaxis):
@@ -111,14 +114,15 @@ class UniversalityExplorer(Explorer):
         self.ax_err.yaxis.set_major_formatter(FormatStrFormatter("%g"))  # plain numbers and no minor ticks:
         self.ax_err.yaxis.set_minor_locator(NullLocator())                # cheaper frames
         self.ax_err.legend(fontsize=8)
-        self._errors_for = None  # (target, steepness) of the error curve drawn; None after a new drawing
+        self._errors_for = None  # (target, steepness) of the error curve computed; None after a new drawing
         self.update()
 
     def draw_target(self, values) -> str:
         """The learner drew ``values`` (the target on X_GRID): fit the network to it."""
         values = np.asarray(values, dtype=np.float64)
         if values.shape != X_GRID.shape or not np.all(np.isfinite(values)):
-            raise ControlError(f"a drawn target needs {len(X_GRID)} finite values, got shape {values.shape}")
+            raise ControlError(_("a drawn target needs {n} finite values, got shape {shape}").format(
+                n=len(X_GRID), shape=values.shape))
         self.drawn = values.copy()
         self._errors_for = None
         return self.update(target=DRAWN)
@@ -130,59 +134,66 @@ class UniversalityExplorer(Explorer):
         model = sigmoid_network(fx, n, steepness)
         y = model(X_GRID[:, None])[:, 0]
         self.fx, self.y = fx, y
-        self.target_line.set_ydata(fx)
-        self.fit_line.set_ydata(y)
         low, high = min(fx.min(), y.min()), max(fx.max(), y.max())
         pad = 0.08 * max(high - low, 1e-3)
         self.y_range = (low - pad, high + pad)
-        self.ax_fit.set_ylim(*self.y_range)
         self.part_values = model[1].a * model[2].params["weight"][0]   # (points, n): v_i σ(w x + b_i)
-        self.parts.set_segments([np.column_stack([X_GRID, p]) for p in self.part_values.T])
-        self.parts.set_array(np.arange(n))
-        self.parts.set_clim(0, max(n - 1, 1))
         self.part_span = 1.08 * max(np.abs(self.part_values).max(), 1e-9)
-        self.ax_parts.set_ylim(-self.part_span, self.part_span)
         if self._errors_for != (target, steepness):
             self.errors = np.array([fit_error(fx, int(k), steepness) for k in ERROR_NS])
             lowest_decade = min(-3, int(np.floor(np.log10(max(self.errors.min(), 1e-12)))))  # whole decades
             self.error_range = (10.0**lowest_decade, 2.0 * max(1.0, self.errors.max()))
-            self.err_line.set_data(ERROR_NS, self.errors)
-            self.ax_err.set_ylim(*self.error_range)
             self._errors_for = (target, steepness)
         self.error = float(np.abs(y - fx).max())
-        self.err_dot.set_data([n], [max(self.error, self.error_range[0])])
         # four significant digits: "below 0.05?" can be read off (n = 8 on the sine gives 0.0504)
-        self.title = f"target f (dashed), network y (red): n = {n}, w = {steepness * n:g}, max error {self.error:.4g}"
-        self.ax_fit.set_title(self.title, fontsize=10)
+        self.title = _("target f (dashed), network y (red): n = {n}, w = {w:g}, max error {error:.4g}").format(
+            n=n, w=steepness * n, error=self.error)
         return self._message(n, steepness)
+
+    def paint(self):
+        n = self.part_values.shape[1]
+        self.target_line.set_ydata(self.fx)
+        self.fit_line.set_ydata(self.y)
+        self.ax_fit.set_ylim(*self.y_range)
+        self.ax_fit.set_title(self.title, fontsize=10)
+        self.parts.set_segments([np.column_stack([X_GRID, p]) for p in self.part_values.T])
+        self.parts.set_array(np.arange(n))
+        self.parts.set_clim(0, max(n - 1, 1))
+        self.ax_parts.set_ylim(-self.part_span, self.part_span)
+        self.err_line.set_data(ERROR_NS, self.errors)
+        self.ax_err.set_ylim(*self.error_range)
+        self.err_dot.set_data([n], [max(self.error, self.error_range[0])])
 
     def _message(self, n, steepness) -> str:
         if n == 1:
-            return "One neuron makes one smooth step: add neurons to build the shape step by step."
+            return _("One neuron makes one smooth step: add neurons to build the shape step by step.")
         jump = float(np.abs(np.diff(self.fx)).max())
         if self.error > 0.1 and jump > 0.2 * float(np.ptp(self.fx)):
-            return (f"The max error stays large ({self.error:.2f}) however many neurons you add: a sum of sigmoids "
-                    "is continuous, so just beside a jump of the target it is always about halfway. Away from the "
-                    "jump the fit improves. The universality theorem promises only continuous functions.")
+            return _("The max error stays large ({error:.2f}) however many neurons you add: a sum of sigmoids "
+                     "is continuous, so just beside a jump of the target it is always about halfway. Away from the "
+                     "jump the fit improves. The universality theorem promises only continuous functions.").format(
+                error=self.error)
         gentle = fit_error(self.fx, n, 4.0) if steepness >= 8 else self.error
         if self.error > 2 * gentle:
-            return (f"At steepness {steepness:g} each sigmoid is nearly a step, so y is a staircase of {n} stairs "
-                    f"(the bottom panel): a smooth target is fitted worse than with gentler sigmoids (steepness 4: "
-                    f"max error {gentle:.4g}). More neurons make finer stairs.")
+            return _("At steepness {steepness:g} each sigmoid is nearly a step, so y is a staircase of {n} stairs "
+                     "(the bottom panel): a smooth target is fitted worse than with gentler sigmoids (steepness 4: "
+                     "max error {gentle:.4g}). More neurons make finer stairs.").format(
+                steepness=steepness, n=n, gentle=gentle)
         return ""
 
     def controls(self):
         return {
-            "target": W.Dropdown(options=[*TARGETS, DRAWN], value=self.state["target"], description="target f"),
-            "n": W.IntSlider(value=self.state["n"], min=1, max=MAX_NEURONS, description="neurons n"),
+            "target": W.Dropdown(options=[(target_label(name), name) for name in [*TARGETS, DRAWN]],
+                                 value=self.state["target"], description=_("target f")),
+            "n": W.IntSlider(value=self.state["n"], min=1, max=MAX_NEURONS, description=_("neurons n")),
             "steepness": W.SelectionSlider(options=STEEPNESSES, value=self.state["steepness"],
-                                           description="steepness"),
+                                           description=_("steepness")),
         }
 
     def layout(self, c):
         return [W.HBox(list(c.values())),
-                W.HTML("<i>Drag across the top panel to draw your own target curve: the network is fitted to it "
-                       "when you let go.</i>")]
+                W.HTML("<i>{}</i>".format(_("Drag across the top panel to draw your own target curve: the network "
+                                            "is fitted to it when you let go.")))]
 
     # -- the live picture -------------------------------------------------------------
     def live(self):
@@ -191,11 +202,11 @@ class UniversalityExplorer(Explorer):
         self.fit_y = bq.LinearScale()
         scales = {"x": x, "y": self.fit_y}
         self.live_target = bq.Lines(x=X_GRID, y=self.fx, scales=scales, colors=["black"], line_style="dashed",
-                                    stroke_width=2, labels=["target f"])
+                                    stroke_width=2, labels=[_("target f")])
         self.live_fit = bq.Lines(x=X_GRID, y=self.y, scales=scales, colors=["crimson"], stroke_width=2.5,
-                                 labels=["network y"])
+                                 labels=[_("network y")])
         self.live_target.observe(self._drawn, names="y")
-        self.fit_axis = bq.Axis(scale=self.fit_y, side="left", label="value", tick_format="~g")
+        self.fit_axis = bq.Axis(scale=self.fit_y, side="left", label=_("value"), tick_format="~g")
         self._sending = False
         fit = bq.Figure(marks=[self.live_target, self.live_fit], animation_duration=0, display_toolbar=False,
                         interaction=bq.interacts.HandDraw(lines=self.live_target),
@@ -205,27 +216,28 @@ class UniversalityExplorer(Explorer):
         self.parts_y = bq.LinearScale(allow_padding=False)
         self.parts_axis = bq.Axis(scale=self.parts_y, side="left", label="vᵢ σ(w x + bᵢ)", tick_format="~g")
         self.live_parts = bq.Lines(x=X_GRID[::2], y=[X_GRID[::2] * 0], scales={"x": x, "y": self.parts_y})
-        parts = bq.Figure(marks=[self.live_parts], animation_duration=0, display_toolbar=False, title=PARTS_TITLE,
+        parts = bq.Figure(marks=[self.live_parts], animation_duration=0, display_toolbar=False,
+                          title=_(PARTS_TITLE),
                           axes=[bq.Axis(scale=x, label="x", tick_format="~g", tick_values=x_ticks), self.parts_axis],
                           layout=W.Layout(width="580px", height="210px"), title_style={"font-size": "12px"},
                           fig_margin={"top": 30, "bottom": 40, "left": 55, "right": 10})
         nx, self.err_y = bq.LinearScale(min=0, max=MAX_NEURONS + 1), bq.LogScale()
         scales = {"x": nx, "y": self.err_y}
         self.live_errors = bq.Lines(x=ERROR_NS, y=self.errors, scales=scales, colors=["steelblue"],
-                                    marker="circle", marker_size=12, labels=["max |y − f|"])
+                                    marker="circle", marker_size=12, labels=[_("max |y − f|")])
         self.live_error = bq.Scatter(x=[], y=[], scales=scales, colors=["crimson"], default_size=80)
-        self.err_axis = bq.Axis(scale=self.err_y, side="left", label="max error on [0, 1]", tick_format="~g",
+        self.err_axis = bq.Axis(scale=self.err_y, side="left", label=_("max error on [0, 1]"), tick_format="~g",
                                 grid_lines="dashed")
         errors = bq.Figure(marks=[self.live_errors, self.live_error], animation_duration=0, display_toolbar=False,
-                           title=ERROR_TITLE,
-                           axes=[bq.Axis(scale=nx, label="hidden neurons n", tick_format="~g"), self.err_axis],
+                           title=_(ERROR_TITLE),
+                           axes=[bq.Axis(scale=nx, label=_("hidden neurons n"), tick_format="~g"), self.err_axis],
                            layout=W.Layout(width="340px", height="480px"), title_style={"font-size": "12px"},
                            fig_margin={"top": 30, "bottom": 40, "left": 65, "right": 15})
         self.live_figures = (fit, parts, errors)
         return W.HBox([W.VBox([fit, parts]), errors])
 
     def sync(self):
-        fit, _, _ = self.live_figures
+        fit = self.live_figures[0]
         self._sending = True
         try:
             with self.fit_y.hold_sync():
@@ -237,10 +249,9 @@ class UniversalityExplorer(Explorer):
         self.live_fit.y = self.y
         fit.title = self.title
         n = self.part_values.shape[1]
-        colours = [mpl.colors.to_hex(c) for c in mpl.colormaps["viridis"](np.linspace(0, 1, n) if n > 1 else [0.0])]
         with self.live_parts.hold_sync():
             self.live_parts.y = self.part_values[::2].T.astype(np.float32)
-            self.live_parts.colors = colours
+            self.live_parts.colors = part_colours(n)
         with self.parts_y.hold_sync():
             self.parts_y.min, self.parts_y.max = -self.part_span, self.part_span
         self.parts_axis.tick_values = ticks(-self.part_span, self.part_span)
@@ -250,7 +261,7 @@ class UniversalityExplorer(Explorer):
         self.err_axis.tick_values = [10.0**k for k in range(round(np.log10(low)), 1)]
         self.live_errors.y = self.errors
         with self.live_error.hold_sync():
-            self.live_error.x, self.live_error.y = [self.state["n"]], [max(self.error, low)]
+            self.live_error.x, self.live_error.y = [n], [max(self.error, low)]
 
     def _drawn(self, change):
         """The learner let go of the mouse after drawing on the top panel."""
@@ -258,8 +269,20 @@ class UniversalityExplorer(Explorer):
             self.draw_target(change["new"])
 
 
-PARTS_TITLE = "the n scaled sigmoids (their sum + b is the red curve)"
-ERROR_TITLE = "more neurons, smaller error"
+PARTS_TITLE = N_("the n scaled sigmoids (their sum + b is the red curve)")
+ERROR_TITLE = N_("more neurons, smaller error")
+
+
+def target_label(name: str) -> str:
+    """The target's name as the learner reads it, in the language in use ("step" is a step function
+    here, not the step of descent it is elsewhere)."""
+    return pgettext("target", "step") if name == "step" else _(name)
+
+
+@functools.cache
+def part_colours(n: int) -> list[str]:
+    """The live picture's colours of n sigmoids: viridis from the first to the last, as in the figure."""
+    return [mpl.colors.to_hex(c) for c in mpl.colormaps["viridis"](np.linspace(0, 1, n) if n > 1 else [0.0])]
 
 
 def ticks(low: float, high: float) -> list[float]:

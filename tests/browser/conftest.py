@@ -6,6 +6,8 @@ command that installs it; the learner's moves are in ``learner.py``.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from dlteach import browser, course
@@ -14,6 +16,13 @@ from dlteach import browser, course
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     with browser.serve_lab(course.NOTEBOOK_DIR, tmp_path_factory.mktemp("jupyterlab")) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def lab_zh(tmp_path_factory):
+    """JupyterLab with its interface in Chinese (the zh-CN language pack), for the Chinese edition."""
+    with browser.serve_lab(course.NOTEBOOK_DIR, tmp_path_factory.mktemp("jupyterlab-zh"), language="zh") as lab:
         yield lab
 
 
@@ -28,11 +37,23 @@ def chromium(tmp_path_factory):
         yield context
 
 
-@pytest.fixture
-def page(chromium, lab):
+@contextlib.contextmanager
+def new_page(chromium, lab):
     page = chromium.new_page()
     try:
         yield page
     finally:
         page.close()
         lab.shutdown_kernels()
+
+
+@pytest.fixture
+def page(chromium, lab):
+    with new_page(chromium, lab) as page:
+        yield page
+
+
+@pytest.fixture
+def page_zh(chromium, lab_zh):
+    with new_page(chromium, lab_zh) as page:
+        yield page
