@@ -110,7 +110,7 @@ def execute(paths: list[Path]) -> list[Path]:
         start = time.perf_counter()
         client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
         try:
-            client.execute()
+            client.execute(env=lab_environment(os.environ))  # one BLAS thread, as in `make`: the same numbers
         except Exception as err:  # a failing cell, a dead kernel, a timeout: report it, keep the file, go on
             fail(path, f"failed, left unchanged: {type(err).__name__}: {err}")
             continue

@@ -8,6 +8,7 @@ never in place, so the committed outputs stay as they are.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from . import course
 from .bench import Row
+from .cli import lab_environment
 
 NOTEBOOK_GOAL_S = 60
 SUITE_GOAL_S = 15 * 60
@@ -64,7 +66,7 @@ def run_notebook(path: Path) -> NotebookRun:
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     try:
-        client.execute()
+        client.execute(env=lab_environment(os.environ))  # one BLAS thread per kernel, as a learner's
     except CellExecutionError as err:
         lines = [line for line in re.sub(r"\x1b\[[0-9;]*m", "", str(err)).splitlines() if line.strip()]  # no colours
         return NotebookRun(path.name, time.perf_counter() - start, None, lines[-1] if lines else "a cell failed")

@@ -48,6 +48,11 @@ def _(message: str) -> str:
     return _catalogue(_language).gettext(message)
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for translation where it is defined (a constant); ``_()`` translates it where it is shown."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of a message about ``n`` things, in the language in use ("1 step", "2 steps")."""
     return _catalogue(_language).ngettext(singular, plural, n)
@@ -114,8 +119,3 @@ def _lesson_catalogue(language: str, lesson: int) -> gettext.GNUTranslations:
     from .course import lesson_catalogue
 
     return gnu_translations(lesson_catalogue(language, lesson))
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for translation where it is defined (a constant); ``_()`` translates it where it is shown."""
-    return message

@@ -4,8 +4,10 @@ the English as it is now, the notebooks what ``dlteach translate`` writes, figur
 
 from __future__ import annotations
 
+import io
 import re
 import string
+import tokenize
 import warnings
 
 import matplotlib
@@ -67,6 +69,22 @@ def test_no_english_prose_is_left_in_the_chinese_text(lesson):
                 f"cell {cell.get('id')} reads as English:\n{cell.source[:300]}")
     first = next((c for c in chinese.cells if c.cell_type == "code"), None)
     assert first is None or 'use_language("zh")' in first.source, "the Chinese lesson must speak Chinese"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_entry_says_it_in_chinese(lesson):
+    """A translated cell, hint or worked answer is Chinese wherever its English has words; a code cell
+    may stay as it is only when it has no comment (its strings are then names, not talk)."""
+    for m in translate.read_catalogue(course.lesson_catalogue(LANGUAGE, lesson), LANGUAGE):
+        if not m.id:
+            continue
+        if m.auto_comments[0].startswith("code"):
+            if m.string == m.id:
+                tokens = tokenize.generate_tokens(io.StringIO(m.id).readline)
+                assert not any(t.type == tokenize.COMMENT for t in tokens), (
+                    f"{m.auto_comments[0]} keeps its English comments:\n{m.id}")
+        elif ENGLISH.search(MATH_AND_CODE.sub(" ", m.id)):
+            assert translate.CJK.search(m.string), f"{m.auto_comments[0]} is not in Chinese:\n{m.string[:300]}"
 
 
 def test_the_english_lessons_choose_english():
@@ -140,7 +158,7 @@ def test_chinese_figures_draw_characters_and_minus_signs():
         ax.set_title("损失随迭代下降 −0.5")
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a missing glyph is a UserWarning from matplotlib
-            fig.savefig(__import__("io").BytesIO(), format="png")
+            fig.savefig(io.BytesIO(), format="png")
     finally:
         i18n.use_language("en")
         matplotlib.rcParams.update(before)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 
-from ..i18n import _
+from ..i18n import _, pgettext
 from .grids import hex_colours
 
 
@@ -38,7 +38,7 @@ def show_images(ax, images, ncols=None, shape=(8, 8), title="", cmap="gray_r", v
 def show_filters(ax, weights, ncols=None, shape=(8, 8), title=None):
     """Each column of ``weights`` (pixels, units) as an image: red pixels excite the unit, blue inhibit.
     The title is "filters" unless ``title`` says otherwise."""
-    title = _("filters") if title is None else title
+    title = pgettext("weights", "filters") if title is None else title
     im = ax.imshow(tile(np.asarray(weights).T, ncols, shape, normalise=True), cmap="RdBu_r",
                    vmin=-1, vmax=1, interpolation="nearest")
     ax.set_title(title)

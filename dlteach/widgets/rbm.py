@@ -192,7 +192,7 @@ class RBMExplorer(Explorer):
                                                         "p(v | h) after {n} Gibbs steps", steps).format(n=steps),
             "sampled": start if steps == 0 else ngettext("sampled v after {n} step", "sampled v after {n} steps",
                                                          steps).format(n=steps),
-            "samples": _("random images\nfrom random images") if steps == 0 else ngettext(
+            "samples": _("random images\n(the chains' starts)") if steps == 0 else ngettext(
                 "p(v | h) after {n} step\nfrom random images", "p(v | h) after {n} steps\nfrom random images",
                 steps).format(n=steps)}
         self.chain_at, self.chain_fresh = steps, True
