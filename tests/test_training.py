@@ -511,8 +511,15 @@ def test_backprop_explorer_live_picture_shows_the_figures_numbers():
         assert e.live_net.title == e.ax_net.get_title()
         for name, mark in e.live_texts.items():
             assert list(mark.text) == [t.get_text() for t in texts[name]]
-        line = e.diagram.edges[0][0][0]
-        assert e.live_edges[0].colors == [to_hex(line.get_color())]
+        shown = {}  # every weight once, in its colour, in the live width nearest its line's (four widths, 0.875 apart)
+        for mark in e.live_edges:
+            for x, y, colour in zip(np.atleast_2d(mark.x), np.atleast_2d(mark.y), mark.colors):  # bqplot squeezes one line
+                shown[tuple(x), tuple(y)] = colour, mark.stroke_width / 1.3
+        lines = [line for layer in d.edges for row in layer for line in row]
+        assert sum(len(np.atleast_2d(mark.x)) for mark in e.live_edges if len(mark.x)) == len(lines) == len(shown)
+        for line in lines:
+            colour, width = shown[tuple(line.get_xdata()), tuple(line.get_ydata())]
+            assert colour == to_hex(line.get_color()) and abs(width - line.get_linewidth()) <= 0.875 / 2 + 1e-9
         low, high = e.ax_err.get_ylim()
         assert (e.ey.min, e.ey.max) == (low, high) and all(low <= v <= high for v in e.ey_axis.tick_values)
 

@@ -24,6 +24,9 @@ from .base import Explorer
 
 ETAS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 TOLERANCES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3)
+# The live picture draws the weights in four widths, one line mark each (a mark per weight would cost the
+# kernel a message per weight on every move): the middles of four equal bins of weight_styles' 0.5 to 4.
+LIVE_WIDTHS = np.linspace(0.5, 4.0, 9)[1::2]
 SATURATED = 0.01  # σ′(z) = a(1 − a) below this (σ′ is at most ¼) for every neuron of a layer
 
 
@@ -184,7 +187,9 @@ class BackpropExplorer(Explorer):
                             y_offset=4, **style)
 
         lines = [line for layer in d.edges for row in layer for line in row]
-        self.live_edges = [bq.Lines(x=line.get_xdata(), y=line.get_ydata(), scales=scales) for line in lines]
+        self.edge_ends = np.array([(line.get_xdata(), line.get_ydata()) for line in lines])  # (edge, x/y, end)
+        self.live_edges = [bq.Lines(x=[], y=[], scales=scales, stroke_width=1.3 * width) for width in LIVE_WIDTHS]
+        self._edge_groups = None
         edge_texts = [t for layer in d.edge_text for row in layer for t in row]
         xy = np.array([t.get_position() for t in edge_texts])
         boxes = bq.Scatter(x=xy[:, 0], y=xy[:, 1], scales=scales, marker="square", default_size=380,
@@ -224,9 +229,18 @@ class BackpropExplorer(Explorer):
         return W.HBox([self.live_net, self.live_err])
 
     def sync(self):
-        for mark, (colour, width, _label) in zip(self.live_edges, self.styles):
-            with mark.hold_sync():
-                mark.colors, mark.stroke_width = [to_hex(colour)], 1.3 * width
+        widths = np.array([width for _, width, _ in self.styles])
+        group = np.abs(widths[:, None] - LIVE_WIDTHS).argmin(axis=1)
+        colours = [to_hex(colour) for colour, _, _ in self.styles]
+        groups = [(np.flatnonzero(group == k), [c for c, g in zip(colours, group) if g == k])
+                  for k in range(len(LIVE_WIDTHS))]
+        for k, (mark, (edges, edge_colours)) in enumerate(zip(self.live_edges, groups)):
+            if self._edge_groups is None or not (np.array_equal(edges, self._edge_groups[k][0])
+                                                 and edge_colours == self._edge_groups[k][1]):
+                with mark.hold_sync():
+                    mark.x, mark.y = self.edge_ends[edges, 0], self.edge_ends[edges, 1]
+                    mark.colors = edge_colours or ["black"]
+        self._edge_groups = groups
         self.live_texts["weights"].text = [text for _, _, text in self.styles]
         for name, labels in self.labels.items():
             self.live_texts[name].text = sum(labels, [])
