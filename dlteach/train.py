@@ -232,5 +232,10 @@ def layer_gradient_norms(model: Module, loss_fn: Module, X: np.ndarray, y: np.nd
     with np.errstate(over="ignore", invalid="ignore"):
         loss_fn.forward(model.forward(X), y)
         model.backward(loss_fn.backward())
+    return weight_gradient_norms(model)
+
+
+def weight_gradient_norms(model: Module) -> np.ndarray:
+    """‖∂L/∂W^l‖ for every weight matrix, input side first, from the gradients of the last backward pass."""
     return np.array([float(np.linalg.norm(owner.grads[key])) for _, owner, key in model.named_parameters()
                      if key == "weight"])

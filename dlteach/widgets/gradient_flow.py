@@ -20,7 +20,7 @@ from ..models import MLP
 from ..models.mlp import ACTIVATIONS
 from ..nn import SoftmaxCrossEntropy
 from ..optim import SGD
-from ..train import layer_gradient_norms
+from ..train import weight_gradient_norms
 from .backprop import decades
 from .base import Explorer
 
@@ -30,14 +30,18 @@ EPOCHS, BATCH, LR, MOMENTUM = 3, 32, 0.02, 0.9  # lesson 9's recipe (cell "six h
 EVERY = 4  # updates between two points of the loss curve (and two frames)
 
 
-def activation_spread(model, X) -> np.ndarray:
-    """The standard deviation of every hidden layer's activations a^l, input side first."""
+def gradient_profile(model, loss_fn, X, y) -> tuple[np.ndarray, np.ndarray]:
+    """‖∂L/∂W^l‖ of every weight matrix and the standard deviation of every hidden layer's activations
+    a^l, input side first, from one forward and backward pass."""
     spreads, a = [], X
-    for layer in model.layers[:-1]:
-        a = layer.forward(a)
-        if not layer.params:
-            spreads.append(float(a.std()))
-    return np.array(spreads)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i, layer in enumerate(model.layers):
+            a = layer.forward(a)
+            if not layer.params and i < len(model.layers) - 1:
+                spreads.append(float(a.std()))
+        loss_fn.forward(a, y)
+        model.backward(loss_fn.backward())
+    return weight_gradient_norms(model), np.array(spreads)
 
 
 def verdict(norms: np.ndarray, spread: np.ndarray) -> str:
@@ -116,8 +120,7 @@ class GradientFlowExplorer(Explorer):
         key = (activation, depth, width, gain, seed)
         if self._profile[0] != key:  # only the settings change the net at initialisation
             model = self.model(*key)
-            self._profile = (key, layer_gradient_norms(model, self.loss_fn, self.X, self.y),
-                             activation_spread(model, self.X))
+            self._profile = (key, *gradient_profile(model, self.loss_fn, self.X, self.y))
         norms, spread = self._profile[1:]
         self.colour = to_hex(COLOURS[activation])
         layers = np.arange(1, len(norms) + 1)
