@@ -250,7 +250,8 @@ class GradientFlowExplorer(Explorer):
                              fig_margin={"top": 40, "bottom": 40, "left": 65, "right": 15},
                              title_style={"font-size": "12px"}), y_axis
 
-        self.scales = {name: (bq.LinearScale(), bq.LogScale()) for name in ("grad", "act")}
+        layers = bq.LinearScale()  # one for both panels: they span the same layers
+        self.scales = {name: (layers, bq.LogScale()) for name in ("grad", "act")}
         self.live_lines = {name: bq.Lines(x=[], y=[], scales={"x": sx, "y": sy}, marker="circle", marker_size=16)
                            for name, (sx, sy) in self.scales.items()}
         self.live_loss = bq.Lines(x=[], y=[], scales={"x": bq.LinearScale(min=0, max=EPOCHS),
@@ -269,7 +270,7 @@ class GradientFlowExplorer(Explorer):
             with mark.hold_sync():
                 mark.x, mark.y, mark.colors = x, y, [self.colour]
             with sx.hold_sync(), sy.hold_sync():
-                (sx.min, sx.max), sy.min, sy.max = self.layer_range, low, high
+                (sx.min, sx.max), sy.min, sy.max = self.layer_range, low, high  # the second panel: no change
             axis.tick_values = decades(low, high)
         self.live_grad.title = self.title
         curves = sorted(self.curves, key=lambda c: c["slot"])
