@@ -16,6 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from . import i18n
 from .cli import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,7 +31,6 @@ INTERFACE = {"en": {"Edit": "Edit", "Clear Outputs of All Cells": "Clear Outputs
                     "Run All Cells": "Run All Cells", "Idle": "Idle"},
              "zh": {"Edit": "编辑", "Clear Outputs of All Cells": "清除所有单元格的输出", "Run": "运行",
                     "Run All Cells": "运行所有单元格", "Idle": "空闲"}}
-LAB_LOCALES = {"en": "default", "zh": "zh_CN"}
 ALL_CELLS_RAN = """() => {
     const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')]
         .map(p => p.textContent.trim());
@@ -68,7 +68,7 @@ def serve_lab(notebooks: Path, workdir: Path, threads: int | None = 1, language:
     shutil.copytree(notebooks, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     settings = config / "lab" / "user-settings" / "@jupyterlab"
     for plugin, setting in (("apputils-extension/notification", {"fetchNews": "false"}),
-                            ("translation-extension/plugin", {"locale": LAB_LOCALES[language]})):
+                            ("translation-extension/plugin", {"locale": i18n.LOCALES[language] or "default"})):
         path = settings / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(setting))

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import course
+from . import course, i18n
 
 # The course's matrices are small: one BLAS/OpenMP thread per process is as fast (as in the Makefile).
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -42,16 +42,16 @@ def lab_environment(environ) -> dict:
     return {**dict.fromkeys(THREAD_VARIABLES, "1"), **environ}
 
 
-def chinese_lab_settings() -> Path:
-    """A JupyterLab user-settings folder whose interface language is Simplified Chinese (the zh-CN
-    language pack), kept beside the learner's own so that English sessions stay as they were."""
+def lab_settings(language: str) -> Path:
+    """A JupyterLab user-settings folder whose interface speaks ``language`` (with its language pack),
+    kept beside the learner's own so that English sessions stay as they were."""
     from jupyter_core.paths import jupyter_config_dir
 
-    folder = Path(jupyter_config_dir()) / "lab" / "dlteach-user-settings-zh"
+    folder = Path(jupyter_config_dir()) / "lab" / f"dlteach-user-settings-{language}"
     setting = folder / "@jupyterlab" / "translation-extension" / "plugin.jupyterlab-settings"
     if not setting.exists():
         setting.parent.mkdir(parents=True, exist_ok=True)
-        setting.write_text(json.dumps({"locale": "zh_CN"}) + "\n", encoding="utf-8")
+        setting.write_text(json.dumps({"locale": i18n.LOCALES[language]}) + "\n", encoding="utf-8")
     return folder
 
 
@@ -67,8 +67,8 @@ def cmd_lab(args) -> int:
     # No retries: JupyterLab serves on this port or stops, so the address below is the one it serves.
     command = [sys.executable, "-m", "jupyterlab", "--ip=127.0.0.1", f"--port={free}", "--ServerApp.port_retries=0",
                f"--ServerApp.root_dir={root}", f"--LabApp.default_url=/lab/tree/{index.as_posix()}"]
-    if args.lang == "zh":
-        command.append(f"--LabApp.user_settings_dir={chinese_lab_settings()}")
+    if i18n.LOCALES[args.lang]:
+        command.append(f"--LabApp.user_settings_dir={lab_settings(args.lang)}")
     if args.no_browser:
         command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:

@@ -46,6 +46,16 @@ def lesson_catalogue(language: str, lesson: int) -> Path:
     return COURSE_DIR / language / Path(notebooks()[lesson].name).with_suffix(".po")
 
 
+def answers_file(lesson: int) -> Path:
+    return COURSE_DIR / "answers" / f"{lesson:02d}.toml"
+
+
+def answer_keys(lesson: int) -> dict:
+    """The keys of lesson ``lesson``'s exercises by id ("02.1" …), from ``course/answers/NN.toml``; none if it has none."""
+    path = answers_file(lesson)
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
 def index_notebook() -> dict:
     """The index notebook (nbformat 4 JSON) listing every lesson with a link and its objectives."""
     title, lessons = syllabus()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .course import COURSE_DIR, tomllib
+from .course import answer_keys, answers_file
 from .i18n import _, lesson_text
 
 ID = re.compile(r"[0-9]{2}\.[0-9]+")  # "NN.M": lesson NN, exercise M
@@ -60,8 +60,7 @@ def answer_key(exercise: str) -> dict:
         raise ValueError(_('{exercise} is not an exercise id: ids are strings "NN.M" (lesson NN, exercise M), '
                            'as in check("03.1", answer)').format(exercise=repr(exercise)))
     lesson = exercise[:2]
-    path = COURSE_DIR / "answers" / f"{lesson}.toml"
-    keys = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    path, keys = answers_file(int(lesson)), answer_keys(int(lesson))
     if exercise not in keys:
         raise ValueError(_("there is no exercise {exercise}; lesson {lesson} has {exercises}").format(
             exercise=repr(exercise), lesson=lesson, exercises=", ".join(sorted(keys)) if keys else _("no exercises")))

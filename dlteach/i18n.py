@@ -32,11 +32,13 @@ def use_language(language: str) -> None:
     if language not in LOCALES:
         raise ValueError(f"the course is written in {sorted(LOCALES)}, not {language!r}")
     _language = language
-    if language == "zh":
-        import matplotlib
+    import matplotlib
 
+    if language == "zh":
         # the CJK font first: text beside a formula ("损失 $L(w)$") is drawn in one font, the first
         matplotlib.rcParams["font.family"] = [cjk_font(), "DejaVu Sans"]
+    elif matplotlib.rcParams["font.family"][1:] == ["DejaVu Sans"]:  # back from Chinese: the default font
+        matplotlib.rcParams["font.family"] = matplotlib.rcParamsDefault["font.family"]
 
 
 def language() -> str:

@@ -22,6 +22,16 @@ class Surface:
     extent: tuple[float, float, float, float]
     minima: tuple[tuple[float, float], ...]
 
+    @property
+    def lowest(self) -> float:
+        """The loss at the global minimum."""
+        return float(self.loss(*np.array(self.minima).T).min())
+
+    @property
+    def is_global(self) -> np.ndarray:
+        """Which of ``minima`` are global: a boolean per minimum."""
+        return np.isclose(self.loss(*np.array(self.minima).T), self.lowest)
+
 
 def _two_minima_x() -> tuple[float, float]:
     # dL/dw1 = 4 w1 (w1² − 1) + 0.3 = 0 has two stable roots near ±1.

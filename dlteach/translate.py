@@ -21,18 +21,12 @@ from __future__ import annotations
 
 import io
 import re
-import sys
 import tokenize
 from pathlib import Path
 
 import nbformat
 
 from . import __version__, course, i18n
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 TRANSLATED = ("zh",)
 GLOSSARY = course.COURSE_DIR / "glossary.toml"
@@ -65,7 +59,7 @@ def units(notebook, lesson: int) -> list[tuple[str, str]]:
     for cell in notebook.cells:
         if cell.cell_type == "markdown" or cell.cell_type == "code" and has_prose(cell.source):
             found.append((cell.source, f"{cell.cell_type} cell {cell.get('id', '')}"))
-    for exercise, key in answers(lesson).items():
+    for exercise, key in course.answer_keys(lesson).items():
         for i, text in enumerate(key.get("hints", []), 1):
             found.append((text, f"exercise {exercise}, hint {i}"))
         if "solution" in key:
@@ -85,11 +79,6 @@ def code_shape(code: str) -> str:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             node.value = ""
     return ast.dump(tree)
-
-
-def answers(lesson: int) -> dict:
-    path = course.COURSE_DIR / "answers" / f"{lesson:02d}.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def library_units() -> list[tuple]:
@@ -160,7 +149,7 @@ def unfinished(path: Path, language: str) -> list[str]:
 
 # -- the translated notebooks ----------------------------------------------------------------------
 def glossary(language: str) -> list[dict]:
-    terms = tomllib.loads(GLOSSARY.read_text(encoding="utf-8"))["term"]
+    terms = course.tomllib.loads(GLOSSARY.read_text(encoding="utf-8"))["term"]
     return [t for t in terms if language in t]
 
 

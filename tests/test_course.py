@@ -89,7 +89,7 @@ def keys(tmp_path, monkeypatch):
     """Answer keys of a made-up lesson 99, and no hints seen yet."""
     (tmp_path / "answers").mkdir()
     (tmp_path / "answers" / "99.toml").write_text(KEYS, encoding="utf-8")
-    monkeypatch.setattr(exercises, "COURSE_DIR", tmp_path)
+    monkeypatch.setattr(course, "COURSE_DIR", tmp_path)
     monkeypatch.setattr(exercises, "_shown", {})
     return tmp_path / "answers" / "99.toml"
 
@@ -196,8 +196,6 @@ def test_an_exercise_id_that_is_not_one_gets_a_plain_message(keys, exercise, mes
     assert feedback.status == "invalid" and not feedback and re.search(message, repr(feedback))
     with pytest.raises(ValueError, match=message):
         answer_key(exercise)
-
-
 
 
 def prose(markdown: str) -> str:

@@ -155,19 +155,25 @@ def test_the_static_picture_is_painted_only_when_asked_and_shows_the_last_state(
     painted = []
     paint = lazy.paint
     lazy.paint = lambda: (painted.append(True), paint())
-    moves = update_cycle(lazy)[:10]  # not the whole cycle: it would end where it began
+    start = dict(lazy.state)
+    moves = []  # one move away from the start for each control: the last state is not the first
+    for name, value in update_cycle(lazy):
+        if value != start[name] and name not in dict(moves):
+            moves.append((name, value))
     for name, value in moves:
         lazy.update(**{name: value})
         eager.update(**{name: value})
         eager.png()
-    assert not painted, "a move with the live view shown painted the matplotlib figure"
-    # the same picture, give or take the anti-aliasing of a layout solved a different number of times
+    assert lazy.state != start and not painted, "a move with the live view shown painted the matplotlib figure"
+    # the same picture, give or take the anti-aliasing of a layout solved a different number of times (a few
+    # levels of 255 at edges moved by a fraction of a pixel; a stale picture differs by tens to hundreds)
     difference = np.abs(pixels(lazy.png()) - pixels(eager.png())).max()
-    assert difference <= 2, f"the static picture after {moves} is not the last state's"
+    assert difference <= 8, f"the static picture after {moves} is not the last state's"
     assert len(painted) == 1
     lazy.png()
     assert len(painted) == 1, "an unchanged explorer painted its figure again"
     lazy.close()
+    eager.close()
 
 
 EXTREME_CASES = [pytest.param(cls, key, id=f"{cls.__name__}-{key}")

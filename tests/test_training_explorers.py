@@ -28,6 +28,7 @@ def test_updates_per_epoch_is_the_ceiling_of_n_over_b(batch_size, per_epoch):
     assert run.updates_per_epoch == per_epoch == math.ceil(N / min(batch_size, N))
     assert run.updates == 3 * per_epoch and len(run.batch_loss) == run.updates
     assert run.path.shape == (3 * per_epoch + 1, 2) and run.time.shape == (3 * per_epoch + 1,)
+    assert run.time[1] > 0
     np.testing.assert_allclose(np.diff(run.time), run.time[1])  # every update at the run's median cost
 
 

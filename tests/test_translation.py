@@ -17,11 +17,11 @@ from matplotlib.figure import Figure
 
 from dlteach import course, i18n, translate
 from dlteach.widgets.base import _descendants
+from test_course import prose
 from test_robustness import EXPLORERS, build
 
 LANGUAGE = "zh"
 LESSONS = range(len(course.notebooks()))
-MATH_AND_CODE = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|<[^>]+>|\]\([^)]*\)|https?://\S+", re.S)
 ENGLISH = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")  # three words of English in a row
 
 
@@ -64,8 +64,8 @@ def test_no_english_prose_is_left_in_the_chinese_text(lesson):
     english, chinese = notebooks(lesson)
     for cell in chinese.cells:
         if cell.cell_type == "markdown":
-            prose = MATH_AND_CODE.sub(" ", cell.source)
-            assert not ENGLISH.search(prose) or translate.CJK.search(prose), (
+            words = prose(cell.source)
+            assert not ENGLISH.search(words) or translate.CJK.search(words), (
                 f"cell {cell.get('id')} reads as English:\n{cell.source[:300]}")
     first = next((c for c in chinese.cells if c.cell_type == "code"), None)
     assert first is None or 'use_language("zh")' in first.source, "the Chinese lesson must speak Chinese"
@@ -83,7 +83,7 @@ def test_every_entry_says_it_in_chinese(lesson):
                 tokens = tokenize.generate_tokens(io.StringIO(m.id).readline)
                 assert not any(t.type == tokenize.COMMENT for t in tokens), (
                     f"{m.auto_comments[0]} keeps its English comments:\n{m.id}")
-        elif ENGLISH.search(MATH_AND_CODE.sub(" ", m.id)):
+        elif ENGLISH.search(prose(m.id)):
             assert translate.CJK.search(m.string), f"{m.auto_comments[0]} is not in Chinese:\n{m.string[:300]}"
 
 
@@ -148,20 +148,30 @@ def test_an_english_edit_makes_its_translation_fuzzy_and_a_new_text_untranslated
     assert translate.translations(path, LANGUAGE) == {}, "a fuzzy translation is not used"
 
 
-def test_chinese_figures_draw_characters_and_minus_signs():
-    before = dict(matplotlib.rcParams)
-    try:
-        i18n.use_language(LANGUAGE)
-        fig = Figure(figsize=(3, 2))
-        ax = fig.subplots()
-        ax.plot([-1, 0, 1], [1, -1, 0])
-        ax.set_title("损失随迭代下降 −0.5")
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # a missing glyph is a UserWarning from matplotlib
-            fig.savefig(io.BytesIO(), format="png")
-    finally:
-        i18n.use_language("en")
-        matplotlib.rcParams.update(before)
+@pytest.fixture
+def chinese():
+    """The library speaking Chinese for one test, English again after it."""
+    i18n.use_language(LANGUAGE)
+    yield
+    i18n.use_language("en")
+
+
+def test_chinese_figures_draw_characters_and_minus_signs(chinese):
+    fig = Figure(figsize=(3, 2))
+    ax = fig.subplots()
+    ax.plot([-1, 0, 1], [1, -1, 0])
+    ax.set_title("损失随迭代下降 −0.5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph is a UserWarning from matplotlib
+        fig.savefig(io.BytesIO(), format="png")
+
+
+def test_back_in_english_figures_use_the_default_font():
+    default = list(matplotlib.rcParams["font.family"])
+    i18n.use_language(LANGUAGE)
+    assert matplotlib.rcParams["font.family"] != default
+    i18n.use_language("en")
+    assert matplotlib.rcParams["font.family"] == default
 
 
 def test_use_language_refuses_a_language_the_course_is_not_written_in():
@@ -189,16 +199,14 @@ def test_the_library_catalogue_translates_every_marked_string_as_it_is():
                 assert fields(text) == fields(english[-1]) or fields(text) == fields(english[0]), (m.id, text)
 
 
-def test_exercise_feedback_speaks_the_lesson_language():
+def test_exercise_feedback_speaks_the_lesson_language(chinese):
     from dlteach import exercises
 
     exercises._shown.clear()
     try:
-        i18n.use_language(LANGUAGE)
         feedback = repr(exercises.check("02.1", -0.8))
         hint = repr(exercises.hint("02.2"))
     finally:
-        i18n.use_language("en")
         exercises._shown.clear()
     assert "练习 02.1" in feedback and "3 位小数" in feedback, feedback
     english_hint = exercises.answer_key("02.2")["hints"][0]
@@ -212,16 +220,15 @@ IDENTIFIER = re.compile(r"\w*_\w*")  # max_norm: a parameter's name, as code has
 
 def english_words(text: str) -> list[str]:
     """Words of English in a label or remark (names the Chinese edition keeps, like ReLU, aside)."""
-    return [w for w in re.findall(r"[A-Za-z]{4,}", IDENTIFIER.sub(" ", MATH_AND_CODE.sub(" ", text))) if w not in NAMES]
+    return [w for w in re.findall(r"[A-Za-z]{4,}", IDENTIFIER.sub(" ", prose(text))) if w not in NAMES]
 
 
 @pytest.mark.parametrize("cls", EXPLORERS, ids=lambda c: c.__name__)
-def test_every_explorer_speaks_chinese(cls):
+def test_every_explorer_speaks_chinese(cls, chinese):
     """Labels, buttons, options and the remark under the picture are Chinese, and the static picture
     draws without a missing glyph."""
+    explorer = build(cls)
     try:
-        i18n.use_language(LANGUAGE)
-        explorer = build(cls)
         view = explorer.widget()
         texts = [explorer.message]
         for widget in _descendants(view):
@@ -230,8 +237,7 @@ def test_every_explorer_speaks_chinese(cls):
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a missing glyph is a UserWarning from matplotlib
             explorer.png()
-        explorer.close()
     finally:
-        i18n.use_language("en")
+        explorer.close()
     untranslated = [text for text in texts if english_words(text)]
     assert not untranslated, f"{cls.__name__} still says, in English: {untranslated}"

@@ -42,8 +42,7 @@ class MemoryCellTrace:
     cell: np.ndarray
     output: np.ndarray
 
-    columns = ("inputs", "write", "keep", "read", "cell", "output")
-    headings = (N_("inputs"), N_("write"), N_("keep"), N_("read"), N_("cell"), N_("output"))  # the table's, translated
+    columns = (N_("inputs"), N_("write"), N_("keep"), N_("read"), N_("cell"), N_("output"))  # headings translated
 
     def rows(self) -> list[dict[str, float]]:
         return [{"t": t, **{name: float(getattr(self, name)[t]) for name in self.columns}}
@@ -52,7 +51,7 @@ class MemoryCellTrace:
     def __str__(self) -> str:
         def fmt(v):
             return f"{round(v, 4) + 0.0:g}"  # + 0.0 turns −0 into 0
-        lines = ["  t" + "".join(_right(_(name), 8) for name in self.headings)]
+        lines = ["  t" + "".join(_right(_(name), 8) for name in self.columns)]
         for row in self.rows():
             lines.append(f"{row['t']:>3}" + "".join(f"{fmt(row[name]):>8}" for name in self.columns))
         return "\n".join(lines)

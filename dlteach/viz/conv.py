@@ -84,9 +84,6 @@ def plot_filters(ax, weight: np.ndarray, title: str | None = None, shared_scale:
     if not shared_scale:
         return show_filters(ax, weight.reshape(-1, kh * kw).T, ncols, (kh, kw), title)
     scale = max(float(np.abs(weight).max()), 1e-12)
-    im = ax.imshow(tile(weight.reshape(-1, kh, kw), ncols, (kh, kw)), cmap="RdBu_r", vmin=-scale, vmax=scale,
-                   interpolation="nearest")
-    ax.set_title(title)
-    ax.axis("off")
+    im = show_images(ax, weight.reshape(-1, kh, kw), ncols, (kh, kw), title, cmap="RdBu_r", vmin=-scale, vmax=scale)
     ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.02, label=_("weight"))
     return im

@@ -18,7 +18,7 @@ def draw_surface(ax, surface, levels: int = 16, colorbar=False) -> list:
     z = surface.loss(gx, gy)
     steps = np.quantile(z, np.linspace(0, 1, levels) ** 2)  # denser levels near the minima
     minima = np.array(surface.minima)
-    is_global = np.isclose(surface.loss(*minima.T), surface.loss(*minima.T).min())
+    is_global = surface.is_global
     filled = ax.contourf(gx, gy, z, levels=steps, cmap="viridis", alpha=0.55)
     artists = [filled,
                ax.contour(gx, gy, z, levels=steps, colors="k", linewidths=0.4, alpha=0.5),

@@ -83,7 +83,7 @@ class Explorer:
         raise NotImplementedError
 
     def paint(self) -> None:
-        """Set the figure's artists from the numbers of the last ``draw``; it reads no control."""
+        """Set the figure's artists from the numbers of the last ``draw`` and the ``state`` it drew."""
         raise NotImplementedError
 
     def picture(self) -> Figure:
@@ -245,6 +245,11 @@ class Explorer:
         bundle["text/plain"] = _("<{explorer}: run the notebook in JupyterLab to use its controls>").format(
             explorer=type(self).__name__)
         return bundle
+
+
+def hint(text: str, indent: bool = False) -> W.HTML:
+    """A line of help beside the controls, in italics (``indent``: after a control on the same row)."""
+    return W.HTML(f'<i>{"&nbsp; " if indent else ""}{html.escape(text, quote=False)}</i>')
 
 
 def check_value(name: str, value, control: W.ValueWidget, ranged: bool = True):

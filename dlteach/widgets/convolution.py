@@ -15,7 +15,7 @@ import numpy as np
 from ..i18n import N_, _, cjk_font, language, ngettext, sentences
 from ..nn.functional import avg_pool2d, conv2d, l2_pool2d, max_pool2d
 from ..viz.grids import MINUS, AnnotatedGrid, number
-from .base import Explorer, check_value
+from .base import Explorer, check_value, hint
 from .grids import GridsView
 
 LECTURE_IMAGE = "100001\n010010\n001100\n100010\n010010\n001010"
@@ -329,8 +329,8 @@ class ConvolutionExplorer(Explorer):
             W.HBox([W.VBox([c["image"], c["my_image"]]), W.VBox([c["kernel"], c["my_kernel"]]),
                     W.VBox([c["stride"], c["padding"], c["pool_size"], c["pool"]])]),
             W.HBox([play, back, forward, c["position"]]),
-            W.HTML("<i>" + _("Click a pixel of the image or a cell of the kernel to change it; click a cell of the "
-                             "output map to see how it is computed.") + "</i>"),
+            hint(_("Click a pixel of the image or a cell of the kernel to change it; click a cell of the "
+                   "output map to see how it is computed.")),
         ]
 
     def live(self):

@@ -305,20 +305,19 @@ class DeepVsFatExplorer(Explorer):
             if vanishing and flat[0] == THIN:
                 text = self._vanishing(text, depth)
             elif net.exploded():
-                text = _("{text} The {name} net's loss jumped up and stayed: η = {lr:g} is too large for it.").format(
-                    text=text, name=_(flat[0]), lr=self.state["lr"])
+                text = sentences(text, _("The {name} net's loss jumped up and stayed: η = {lr:g} is too large for "
+                                         "it.").format(name=_(flat[0]), lr=self.state["lr"]))
             else:
-                text = _("{text} The {name} net is still at chance: train longer or raise η.").format(
-                    text=text, name=_(flat[0]))
+                text = sentences(text, _("The {name} net is still at chance: train longer or raise η.").format(
+                    name=_(flat[0])))
         if width == 1:
-            text = _("{text} With width 1 every hidden layer squeezes the input through a single number.").format(
-                text=text)
+            text = sentences(text, _("With width 1 every hidden layer squeezes the input through a single number."))
         return text
 
     @staticmethod
     def _vanishing(text, depth) -> str:
-        return _("{text} Through {depth} sigmoid layers the thin + tall net's gradient vanishes (lesson 4): "
-                 "try tanh or relu.").format(text=text, depth=depth)
+        return sentences(text, _("Through {depth} sigmoid layers the thin + tall net's gradient vanishes (lesson 4): "
+                                 "try tanh or relu.").format(depth=depth))
 
     # -- the controls and the live picture ----------------------------------------------
     def controls(self):

@@ -22,7 +22,7 @@ from ..train import predict
 from ..viz.conv import layer_outputs
 from ..viz.grids import hex_colours, number
 from ..viz.unsupervised import grey_panel, tile
-from .base import Explorer
+from .base import Explorer, hint
 from .grids import GridsView, picture_panel
 
 MARGIN = 3  # pixels shown around the input field: where a shift moves the digit; also the largest shift
@@ -242,9 +242,8 @@ class FeatureMapExplorer(Explorer):
 
     def layout(self, c):
         return [W.HBox(list(c.values())),
-                W.HTML("<i>" + _("Paint on the input with the mouse: click or drag to ink cells (a stroke that "
-                                 "starts on ink erases). The network sees only what lies inside the orange frame.")
-                       + "</i>")]
+                hint(_("Paint on the input with the mouse: click or drag to ink cells (a stroke that "
+                       "starts on ink erases). The network sees only what lies inside the orange frame."))]
 
     def live(self):
         self.live_input = GridsView(height=290)

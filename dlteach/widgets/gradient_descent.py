@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from ..i18n import _, ngettext
 from ..surfaces import METHODS, SURFACES, descend
 from ..viz.surfaces import draw_surface
-from .base import ControlError, Explorer, check_value
+from .base import ControlError, Explorer, check_value, hint
 from .live import show_png
 
 LEARNING_RATES = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.45, 0.5, 0.52, 0.55,
@@ -81,7 +81,7 @@ class GradientDescentExplorer(Explorer):
         path, losses, diverged = descend(s, (start_x, start_y), lr, steps, method, momentum)
         shown = min(max(frame, 0), len(path) - 1)
         self.path = path[:shown + 1]
-        best = s.loss(*np.array(s.minima).T).min()
+        best = s.lowest
         with np.errstate(invalid="ignore"):
             gaps = np.maximum(losses - best, GAP_FLOOR)
         self.gaps = gaps[:shown + 1]
@@ -152,8 +152,8 @@ class GradientDescentExplorer(Explorer):
         return [
             W.HBox([c["surface"], c["method"]]),
             W.HBox([c["lr"], c["momentum"], c["steps"]]),
-            W.HBox([c["start_x"], c["start_y"], W.HTML("<i>&nbsp; {}</i>".format(_(
-                "or drag the ■, or click the contours &nbsp;(◆ gold: global minimum, white: local)")))]),
+            W.HBox([c["start_x"], c["start_y"], hint(_(
+                "or drag the ■, or click the contours (◆ gold: global minimum, white: local)"), indent=True)]),
             W.HBox([c["frame"], step]),
         ]
 
@@ -202,8 +202,7 @@ class GradientDescentExplorer(Explorer):
             with self.live_surface.hold_sync():
                 self.live_surface.x, self.live_surface.y = [x0, x1], [y0, y1]
             minima = np.array(s.minima)
-            is_global = np.isclose(s.loss(*minima.T), s.loss(*minima.T).min())
-            for mark, which in zip(self.live_minima, (is_global, ~is_global)):  # gold: global, white: local
+            for mark, which in zip(self.live_minima, (s.is_global, ~s.is_global)):  # gold: global, white: local
                 with mark.hold_sync():
                     mark.x, mark.y = minima[which, 0], minima[which, 1]
             self._live_surface_for = s
@@ -308,7 +307,7 @@ def verdict(surface, method, lr, momentum, path, losses, diverged, steps) -> str
                      "or AdaGrad, which speed up the shallow direction.").format(where=where, lr=lr, limit=limit)
         return _("{where}: the steps are small, η = {lr:g} is too small here. Raise η or take more steps.").format(
             where=where, lr=lr)
-    global_loss = surface.loss(*minima.T).min()
+    global_loss = surface.lowest
     if surface.loss(*minima[nearest]) > global_loss + 1e-9:
         return _("Stuck in a local minimum (L = {loss:.3g}); the global minimum has "
                  "L = {best:.3g}. Try another start point, or momentum.").format(loss=losses[-1], best=global_loss)

@@ -6,7 +6,6 @@ its output a bqplot figure; the kernel runs the cell (well under a millisecond) 
 
 from __future__ import annotations
 
-import html
 
 import bqplot as bq
 import ipywidgets as W
@@ -19,7 +18,7 @@ from ..nn import SoftmaxCrossEntropy
 from ..optim import AdaGrad
 from ..train import accuracy, fit
 from ..viz.recurrent import GateTrace
-from .base import Explorer
+from .base import Explorer, hint
 from .grids import CSS, GridsView
 
 SOURCES = (N_("lecture's memory cell"), N_("LSTM cell (logistic gates)"), N_("trained LSTM"))  # shown translated
@@ -278,13 +277,12 @@ class LSTMGateExplorer(Explorer):
             control.value = self.state[name]
         # the rows of controls that only one mode uses, shown in that mode only
         self.hand_controls = W.VBox([
-            W.HBox([c["steps"], W.HTML("<i>&nbsp; " + html.escape(_(
+            W.HBox([c["steps"], hint(_(
                 "click a cell of the grid to change it (gates 0 → 1 → ½, values 0 → 1 → 2 → −1), or type the rows:"),
-                quote=False) + "</i>")]),
+                indent=True)]),
             W.HBox([c["inputs"], c["write"]]), W.HBox([c["keep"], c["read"]])])
-        self.trained_controls = W.HBox([c["unit"], c["example"], W.HTML("<i>&nbsp; " + html.escape(
-            _("value in: the candidate g_t; faint lines: this unit's mean cell for each stored symbol"), quote=False)
-            + "</i>")])
+        self.trained_controls = W.HBox([c["unit"], c["example"], hint(
+            _("value in: the candidate g_t; faint lines: this unit's mean cell for each stored symbol"), indent=True)])
         self.live_grid = GateGrid(height=500)  # cells as wide as 800 px allow, 44 px at most
         self.live_grid.add_class("dlteach-gates")
         self.live_grid.on_cell(self.clicked)

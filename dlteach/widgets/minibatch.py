@@ -22,7 +22,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, MaxNLocator, NullLocator
 
-from ..i18n import _, ngettext
+from ..i18n import _, ngettext, sentences
 from ..nn import Linear, MSELoss
 from ..nn.module import rng_from
 from ..optim import SGD
@@ -217,7 +217,10 @@ class MiniBatchExplorer(Explorer):
     # -- drawing: on every slider move ------------------------------------------------
     def draw(self, batch_size, lr, epochs, target_loss):
         runs = {b: r for (b, rate, e), r in self.runs.items() if rate == lr and e == epochs}
-        self.chosen, self.full = runs.get(batch_size), runs.get(self.n)
+        self.chosen, self.full = chosen, full = runs.get(batch_size), runs.get(self.n)
+        # the paths on the surface, in both pictures: none for a run that diverged, no batch-GD twin of itself
+        self.path_xy = chosen.path.T if chosen and not chosen.diverged else ([], [])
+        self.full_xy = full.path.T if full and not full.diverged and batch_size != self.n else ([], [])
         good = {b: r for b, r in sorted(runs.items()) if not r.diverged}
         self.loss_curves = {b: _loss_curves(r) for b, r in good.items()}  # b → (x, y) on each panel
         most = max((r.updates for r in good.values()), default=10)
@@ -229,7 +232,7 @@ class MiniBatchExplorer(Explorer):
         return self._message(batch_size, self.chosen, self.full, target_loss, epochs, lr)
 
     def paint(self):
-        s, chosen, full = self.state, self.chosen, self.full
+        s, chosen = self.state, self.chosen
         for line in self.target_lines:
             line.set_ydata([s["target_loss"]])
         for b, lines in self.curves.items():
@@ -244,9 +247,9 @@ class MiniBatchExplorer(Explorer):
                 line.set(linewidth=2.2 if b == s["batch_size"] else 1.2, zorder=3 if b == s["batch_size"] else 2)
         self.path.set_color(colour(s["batch_size"], self.n))
         self.path_handle.set_color(colour(s["batch_size"], self.n))
-        self.path.set_data(*(chosen.path.T if chosen else ([], [])))
+        self.path.set_data(*self.path_xy)
         self.path.set_marker("o" if chosen and chosen.updates <= 500 else "")
-        self.full_path.set_data(*(full.path.T if full and s["batch_size"] != self.n else ([], [])))
+        self.full_path.set_data(*self.full_xy)
         k = _shown(chosen.updates) if chosen else np.arange(0)
         self.noisy.set_data(k, chosen.batch_loss[k - 1] if chosen else [])
         for ax, x_range in zip((self.ax_epochs, self.ax_updates, self.ax_time), self.x_ranges):
@@ -289,11 +292,11 @@ class MiniBatchExplorer(Explorer):
         if full is not None and b != self.n and not full.diverged:
             kf = full.reaching(target)
             if kf is not None:
-                text = _("{text} Batch GD (B = {n}): after {k} updates = {k} epochs = {ms:.1f} ms.").format(
-                    text=text, n=self.n, k=kf, ms=1e3 * full.time[kf])
+                text = sentences(text, _("Batch GD (B = {n}): after {k} updates = {k} epochs = {ms:.1f} ms.").format(
+                    n=self.n, k=kf, ms=1e3 * full.time[kf]))
             else:
-                text = _("{text} Batch GD (B = {n}): not within {epochs} epochs.").format(
-                    text=text, n=self.n, epochs=epochs)
+                text = sentences(text, _("Batch GD (B = {n}): not within {epochs} epochs.").format(
+                    n=self.n, epochs=epochs))
         return text
 
     def controls(self):
@@ -346,15 +349,14 @@ class MiniBatchExplorer(Explorer):
         return W.HBox([self.live_path_figure, W.VBox([*loss_figures, self.live_legend])])
 
     def sync(self):
-        s, chosen, full = self.state, self.chosen, self.full
+        s = self.state
         sizes = list(self.loss_curves)
         colour_of = {b: mpl.colors.to_hex(colour(b, self.n)) for b in sizes}
         with self.live_path.hold_sync():
-            self.live_path.x, self.live_path.y = chosen.path.T if chosen and not chosen.diverged else ([], [])
+            self.live_path.x, self.live_path.y = self.path_xy
             self.live_path.colors = [mpl.colors.to_hex(colour(s["batch_size"], self.n))]
         with self.live_full.hold_sync():
-            shown = full and not full.diverged and s["batch_size"] != self.n
-            self.live_full.x, self.live_full.y = full.path.T if shown else ([], [])
+            self.live_full.x, self.live_full.y = self.full_xy
         self.live_path_figure.title = self.title
         for panel, (curves, target, lx, (left, right)) in enumerate(zip(self.live_curves, self.live_target,
                                                                          self.live_x, self.x_ranges)):

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..i18n import _
 from ..nn import functional as F
-from .base import Explorer
+from .base import Explorer, hint
 from .live import rgba_png, show_png
 
 ACTIVATIONS = {"sigmoid": F.sigmoid, "tanh": F.tanh, "ReLU": F.relu}
@@ -97,7 +97,7 @@ class NeuronExplorer(Explorer):
     def layout(self, c):
         return [W.HBox([c["w1"], c["w2"], c["b"]]),
                 W.HBox([c["a1"], c["a2"], c["activation"]]),
-                W.HTML("<i>{}</i>".format(_("Drag the gold input dot, or click the plane, to move the input (a₁, a₂).")))]
+                hint(_("Drag the gold input dot, or click the plane, to move the input (a₁, a₂)."))]
 
     # -- the live picture -------------------------------------------------------------
     def live(self):

@@ -6,7 +6,6 @@ computes; training runs an epoch per step and yields to the kernel in between (p
 
 from __future__ import annotations
 
-import html
 
 import bqplot as bq
 import ipywidgets as W
@@ -17,7 +16,7 @@ from ..i18n import N_, _, ngettext
 from ..models.rbm import RBM
 from ..optim import SGD
 from ..viz.unsupervised import grey_panel, tile
-from .base import Explorer
+from .base import Explorer, hint
 from .grids import GridsView, picture_panel
 
 TRAINING = ("k", "lr", "momentum", "n_hidden", "epochs", "persistent")
@@ -257,9 +256,8 @@ class RBMExplorer(Explorer):
         forward.on_click(lambda button: setattr(steps, "value", min(steps.value + 1, MAX_STEPS)))
         return [W.HBox([c["k"], c["lr"], c["momentum"]]), W.HBox([c["n_hidden"], c["epochs"], c["persistent"]]),
                 W.HBox([c["digit"], play, back, forward, steps]),
-                W.HTML("<i>" + html.escape(_("Paint on the test digit with the mouse to corrupt it (a stroke that "
-                                             "starts on ink wipes), then step the Gibbs chain and watch the RBM "
-                                             "repair it."), quote=False) + "</i>")]
+                hint(_("Paint on the test digit with the mouse to corrupt it (a stroke that starts on ink wipes), "
+                       "then step the Gibbs chain and watch the RBM repair it."))]
 
     def live(self):
         self.live_chain = GridsView(height=150)

@@ -110,7 +110,8 @@ class RNNGradientExplorer(Explorer):
         self.linear = (t[inside], 10.0 ** powers[inside])
         self.t, self.shown, self.scale, self.overflow = t, np.clip(norms, TINY, HUGE), scale, overflow
         ratio = norms[0]  # ‖∂L/∂h_1‖ / ‖∂L/∂h_T‖, as the latter is 1
-        self.colour = COLOURS["explode"] if ratio > 1 else COLOURS["vanish"]
+        self.exploding = ratio > 1
+        self.colour = COLOURS["explode"] if self.exploding else COLOURS["vanish"]
         self._bars(np.nan if overflow else total, scale, clip, max_norm)
         numbers = dict(nonlinearity=nonlinearity, radius=radius, T=T)
         values = [self.linear[1], [1.0]] if overflow else [self.linear[1], self.shown, self.shown * scale, [1.0]]
@@ -250,7 +251,7 @@ class RNNGradientExplorer(Explorer):
             self.live_limit.y = [s["max_norm"]] * 2
             self.live_limit.labels = [f"max_norm = {s['max_norm']:g}"]
         gradients.title = self.title
-        gradients.legend_location = "top-right" if self.norms[0] > 1 else "top-left"  # where the lines are not
+        gradients.legend_location = "top-right" if self.exploding else "top-left"  # where the lines are not
 
 
 def _power_of_ten(value, _position) -> str:

@@ -24,7 +24,7 @@ from matplotlib.ticker import FormatStrFormatter, MaxNLocator, NullLocator
 from ..i18n import N_, _, pgettext
 from ..nn import Linear, Sequential, Sigmoid
 from ..nn import functional as F
-from .base import ControlError, Explorer
+from .base import ControlError, Explorer, hint
 
 TARGETS = {  # name (the control's value, marked: its label is translated) → the function
     N_("sine"): lambda x: np.sin(2 * np.pi * x),
@@ -192,8 +192,8 @@ class UniversalityExplorer(Explorer):
 
     def layout(self, c):
         return [W.HBox(list(c.values())),
-                W.HTML("<i>{}</i>".format(_("Drag across the top panel to draw your own target curve: the network "
-                                            "is fitted to it when you let go.")))]
+                hint(_("Drag across the top panel to draw your own target curve: the network "
+                       "is fitted to it when you let go."))]
 
     # -- the live picture -------------------------------------------------------------
     def live(self):

@@ -3,15 +3,12 @@ explorer's labels and its remarks are Chinese, and the explorer answers a learne
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
+from dlteach.translate import CJK
 from learner import TITLE, explorer_in, on_screen, wait_until
 
 pytestmark = pytest.mark.browser
-
-CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def test_a_chinese_lesson_with_its_explorer(page_zh, lab_zh):
