@@ -687,6 +687,12 @@ def test_feature_maps_and_filters_are_drawn():
     plot_filters(ax, model[3].params["weight"])
     assert ax.images[0].get_array().shape == (32 * 4 - 1, 16 * 4 - 1)  # 32 rows of 16 kernels 3×3, 1 px apart
     plt.close(fig)
+    fig, ax = plt.subplots()
+    weight = model[0].params["weight"]  # 16 kernels 1×3×3, on one colour scale: ±the largest |w|
+    im = plot_filters(ax, weight, title="first layer", shared_scale=True)
+    assert im.get_clim() == (-np.abs(weight).max(), np.abs(weight).max()) and ax.get_title() == "first layer"
+    assert len(fig.axes) == 2  # and its colour bar
+    plt.close(fig)
     with pytest.raises(ValueError, match=r"weight of shape \(out, in, kh, kw\), got \(16, 9\)"):
         plot_filters(ax, np.zeros((16, 9)))
     with pytest.raises(ValueError, match=r"one image of shape \(C, H, W\), got \(2, 1, 8, 8\)"):

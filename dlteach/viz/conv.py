@@ -8,7 +8,7 @@ import numpy as np
 
 from ..i18n import _, ngettext
 from ..nn import Sequential
-from .unsupervised import show_filters, tile
+from .unsupervised import show_filters, show_images, tile
 
 
 def layer_outputs(model: Sequential, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
