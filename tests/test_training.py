@@ -547,6 +547,25 @@ def test_gradient_flow_messages_fit_their_situations():
     assert set(e.controls()) == set(e.state)
 
 
+def test_gradient_flow_axes_span_whole_decades_and_stay_still_for_small_moves():
+    from dlteach.widgets.gradient_flow import GradientFlowExplorer, decade_range
+
+    assert decade_range(np.array([0.5, 3.0])) == (0.1, 10.0)  # at least two decades
+    assert decade_range(np.array([2e-9, 0.3, np.inf, 0.0])) == (1e-9, 1.0)  # the finite, positive points
+    assert decade_range(np.array([np.nan])) == (1e-3, 1.0)
+    e = GradientFlowExplorer(activation="relu", gain=2.45)
+    e.widget()
+    ranges = set()
+    for depth in (10, 11, 12, 13):
+        e.update(depth=depth)
+        for name in ("grad", "act"):
+            _x, y, (low, high) = e.profiles[name]
+            assert low < y.min() and y.max() < high and float(np.log10(low)).is_integer()
+            assert (e.scales[name][1].min, e.scales[name][1].max) == (low, high)
+            ranges.add((name, low, high))
+    assert len(ranges) == 2  # He-initialised ReLU: the same axes at every depth, so nothing moves but the points
+
+
 def test_gradient_flow_trains_on_the_button_and_keeps_a_few_runs():
     import ipywidgets as W
 

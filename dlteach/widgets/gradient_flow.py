@@ -79,6 +79,16 @@ def verdict(norms: np.ndarray, spread: np.ndarray) -> str:
         low=ratio.min(), high=ratio.max())
 
 
+def decade_range(values: np.ndarray) -> tuple[float, float]:
+    """A log axis range for ``values``: whole decades, at least two, with a little room around the
+    points; it changes only when a point crosses a decade, so the axis stays still while a slider moves."""
+    finite = values[np.isfinite(values) & (values > 0)]
+    if not finite.size:
+        return 1e-3, 1.0
+    bottom = math.floor(np.log10(finite.min()) - 0.1)
+    return 10.0 ** bottom, 10.0 ** max(math.ceil(np.log10(finite.max()) + 0.1), bottom + 2)
+
+
 class GradientFlowExplorer(Explorer):
     """A deep MLP on a batch of digits: ‖∂L/∂W^l‖ for every layer l and the spread of each hidden
     layer's activations at initialisation (weights uniform in ±gain/√fan_in; gain √6 ≈ 2.45 is He),
@@ -126,10 +136,7 @@ class GradientFlowExplorer(Explorer):
         layers = np.arange(1, len(norms) + 1)
         self.profiles = {}  # panel → x, y, y range
         for name, x, values in (("grad", layers, norms), ("act", layers[:-1], spread)):
-            finite = values[np.isfinite(values) & (values > 0)]
-            low, high = (finite.min(), finite.max()) if finite.size else (1e-3, 1.0)
-            middle, half = np.sqrt(low * high), max(np.sqrt(high / low) * 3, 10.0)  # at least two decades
-            self.profiles[name] = (x, np.maximum(values, 1e-300), (middle / half, middle * half))
+            self.profiles[name] = (x, np.maximum(values, 1e-300), decade_range(values))
         self.layer_range = (0.5, len(norms) + 0.5)
         self.title = _("backward: {settings}").format(settings=self.label(*key))
         self.curves = [dict(slot=run["slot"], label=run["label"], bold=k == key, epoch=np.array(run["epoch"]),
@@ -257,11 +264,11 @@ class GradientFlowExplorer(Explorer):
         self.live_loss = bq.Lines(x=[], y=[], scales={"x": bq.LinearScale(min=0, max=EPOCHS),
                                                       "y": bq.LinearScale(min=0, max=3)}, stroke_width=2)
         self.live_legend = W.HTML()
-        self.live_grad, self.grad_axis = panel(self.ax_grad, self.live_lines["grad"], "")
+        grad, self.grad_axis = panel(self.ax_grad, self.live_lines["grad"], _("backward: the gradient"))
         act, self.act_axis = panel(self.ax_act, self.live_lines["act"], self.ax_act.get_title())
         loss, _axis = panel(self.ax_loss, self.live_loss, self.ax_loss.get_title())
         loss.axes[0].tick_values = list(range(EPOCHS + 1))
-        return W.HBox([self.live_grad, act, W.VBox([loss, self.live_legend])])
+        return W.HBox([grad, act, W.VBox([loss, self.live_legend])])
 
     def sync(self):
         for name, axis in (("grad", self.grad_axis), ("act", self.act_axis)):
@@ -272,7 +279,6 @@ class GradientFlowExplorer(Explorer):
             with sx.hold_sync(), sy.hold_sync():
                 (sx.min, sx.max), sy.min, sy.max = self.layer_range, low, high  # the second panel: no change
             axis.tick_values = decades(low, high)
-        self.live_grad.title = self.title
         curves = sorted(self.curves, key=lambda c: c["slot"])
         with self.live_loss.hold_sync():
             if curves:  # several runs in one mark: pad the shorter ones by repeating their last point
