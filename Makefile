@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab lab-zh test browser notebooks translate bench clean
+.PHONY: lab lab-zh test browser notebooks translate site slides bench clean
 
 # The course's matrices are small: one BLAS/OpenMP thread per process is as fast, and avoids
 # threads spinning against each other when tests or notebooks run side by side.
@@ -47,6 +47,14 @@ notebooks: $(STAMP)
 # After editing an English lesson: bring the Chinese catalogues and notebooks in step (dlteach/translate.py).
 translate: $(STAMP)
 	$(BIN)/dlteach translate
+
+# The course as a static website (build/site/index.html) and as reveal.js slides (build/slides/): both
+# offline, for any static file server, e.g. `python -m http.server -d build/site`.
+site: $(STAMP)
+	$(BIN)/dlteach site
+
+slides: $(STAMP)
+	$(BIN)/dlteach slides
 
 bench: $(STAMP)
 	$(BIN)/dlteach bench

@@ -108,6 +108,28 @@ def serve_lab(notebooks: Path, workdir: Path, threads: int | None = 1, language:
 
 
 @contextlib.contextmanager
+def serve_static(folder: Path):
+    """A static file server on 127.0.0.1 for ``folder`` (the website, the slides), in a thread;
+    yields its base URL."""
+    import functools
+    import http.server
+    import threading
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # quiet: the tests look at what the browser saw
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextlib.contextmanager
 def chromium(profile: Path):
     """A headless Chromium context (playwright driving Debian's build)."""
     from playwright.sync_api import sync_playwright

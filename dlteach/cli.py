@@ -137,6 +137,32 @@ def cmd_index(args) -> int:
     return 0
 
 
+def cmd_site(args) -> int:
+    import time
+
+    from . import site
+
+    started = time.perf_counter()
+    out = Path(args.out).resolve()
+    pages = site.build_site(out)
+    print(f"wrote {out}/index.html: {sum(map(len, pages.values()))} pages "
+          f"({', '.join(f'{len(names)} {language}' for language, names in pages.items())}) "
+          f"in {time.perf_counter() - started:.0f} s; serve it with: python -m http.server -d {out}")
+    return 0
+
+
+def cmd_slides(args) -> int:
+    import time
+
+    from . import site
+
+    started = time.perf_counter()
+    out = Path(args.out).resolve()
+    decks = site.build_slides(out)
+    print(f"wrote {len(decks)} decks and {out}/index.html in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlteach", description="An interactive course on classic deep learning.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
     translate.set_defaults(run=cmd_translate)
     index = sub.add_parser("index", help=f"rebuild notebooks/{course.INDEX} from course/syllabus.toml")
     index.set_defaults(run=cmd_index)
+    site = sub.add_parser("site", help="build the course's website, both editions, for any static file server")
+    site.add_argument("--out", default=str(course.ROOT / "build" / "site"), help="output folder (default build/site)")
+    site.set_defaults(run=cmd_site)
+    slides = sub.add_parser("slides", help="build a reveal.js deck of every lesson, both editions")
+    slides.add_argument("--out", default=str(course.ROOT / "build" / "slides"),
+                        help="output folder (default build/slides)")
+    slides.set_defaults(run=cmd_slides)
     bench = sub.add_parser("bench", help="time the library against PyTorch/scikit-learn, the explorers, every notebook")
     bench.add_argument("--only", choices=["benchmarks", "notebooks", "browser", "suite"],
                        help="run only this part (default: benchmarks and notebooks); browser: every "

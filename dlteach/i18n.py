@@ -13,6 +13,7 @@ Chinese figures draw their text in Noto Sans CJK SC, which the ``mplfonts`` pack
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gettext
 import io
@@ -39,6 +40,17 @@ def use_language(language: str) -> None:
         matplotlib.rcParams["font.family"] = [cjk_font(), "DejaVu Sans"]
     elif matplotlib.rcParams["font.family"][1:] == ["DejaVu Sans"]:  # back from Chinese: the default font
         matplotlib.rcParams["font.family"] = matplotlib.rcParamsDefault["font.family"]
+
+
+@contextlib.contextmanager
+def speaking(language: str):
+    """Speak ``language`` inside a ``with`` block, and the language spoken before after it."""
+    before = _language
+    use_language(language)
+    try:
+        yield
+    finally:
+        use_language(before)
 
 
 def language() -> str:

@@ -161,7 +161,7 @@ def terms_cell(lesson: int, language: str):
     head = TERMS_COLUMNS[language]
     rows = [f"| {t[language]} | {t['en']} | {'、'.join(t.get('variants', [])) or '—'} |" for t in terms]
     source = "\n".join([f"**{TERMS_HEADING[language]}**", "", f"| {' | '.join(head)} |", "|---|---|---|", *rows])
-    cell = nbformat.v4.new_markdown_cell(source)
+    cell = nbformat.v4.new_markdown_cell(source, metadata={"slideshow": {"slide_type": "subslide"}})
     cell.id = GLOSSARY_CELL
     return cell
 
@@ -190,9 +190,14 @@ def cell_metadata(cell) -> dict:
 
 
 def same_sources(a, b) -> bool:
-    """Whether two notebooks have the same cells with the same sources (outputs aside)."""
+    """Whether two notebooks have the same cells with the same sources (outputs and metadata aside)."""
     return [(c.cell_type, c.get("id"), c.source) for c in a.cells] == [(c.cell_type, c.get("id"), c.source)
                                                                         for c in b.cells]
+
+
+def same_metadata(a, b) -> bool:
+    """Whether two notebooks' cells say the same about the lesson (tags, slides…)."""
+    return [cell_metadata(c) for c in a.cells] == [cell_metadata(c) for c in b.cells]
 
 
 # -- the command -----------------------------------------------------------------------------------
@@ -216,7 +221,12 @@ def translate(languages=TRANSLATED, lessons=None, execute=None) -> list[Path]:
                 print(f"  {catalogue.name}: {line}")
             target = course.notebooks(language)[lesson]
             notebook = translated_notebook(lesson, language)
-            if target.exists() and same_sources(nbformat.read(target, as_version=4), notebook):
+            if target.exists() and same_sources(old := nbformat.read(target, as_version=4), notebook):
+                if not same_metadata(old, notebook):  # only tags or slides changed: the outputs still hold
+                    for cell, new in zip(old.cells, notebook.cells):
+                        cell.metadata = {**new.metadata, **{k: v for k, v in cell.metadata.items() if k == "execution"}}
+                    nbformat.write(old, target)
+                    print(f"updated the cells' metadata of {target.relative_to(course.ROOT)}")
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, target)

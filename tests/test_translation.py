@@ -43,7 +43,8 @@ def test_every_text_of_the_lesson_is_translated_from_the_english_as_it_is(lesson
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_the_chinese_notebook_is_what_dlteach_translate_writes(lesson):
     _, chinese = notebooks(lesson)
-    assert translate.same_sources(chinese, translate.translated_notebook(lesson, LANGUAGE)), (
+    written = translate.translated_notebook(lesson, LANGUAGE)
+    assert translate.same_sources(chinese, written) and translate.same_metadata(chinese, written), (
         f"notebooks/{LANGUAGE}/{course.notebooks()[lesson].name} is out of date: run `dlteach translate {lesson}`")
 
 
@@ -151,9 +152,8 @@ def test_an_english_edit_makes_its_translation_fuzzy_and_a_new_text_untranslated
 @pytest.fixture
 def chinese():
     """The library speaking Chinese for one test, English again after it."""
-    i18n.use_language(LANGUAGE)
-    yield
-    i18n.use_language("en")
+    with i18n.speaking(LANGUAGE):
+        yield
 
 
 def test_chinese_figures_draw_characters_and_minus_signs(chinese):
