@@ -163,6 +163,20 @@ def cmd_slides(args) -> int:
     return 0
 
 
+def cmd_assignments(args) -> int:
+    from .assignments import write_course
+
+    out = Path(args.out).resolve()
+    try:
+        names = write_course(out, args.lessons or None)
+    except ValueError as err:
+        print(f"dlteach: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote the nbgrader course {out}, assignments {', '.join(names)}; release one with: "
+          f"cd {out} && nbgrader generate_assignment {names[0]}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlteach", description="An interactive course on classic deep learning.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -192,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     slides.add_argument("--out", default=str(course.ROOT / "build" / "slides"),
                         help="output folder (default build/slides)")
     slides.set_defaults(run=cmd_slides)
+    assignments = sub.add_parser("assignments", help="write the lessons as an nbgrader course, each lesson an "
+                                                     "assignment whose exercises are autograded")
+    assignments.add_argument("out", help="the course folder to write (nbgrader_config.py and source/)")
+    assignments.add_argument("lessons", nargs="*", type=int, help="only these lessons (default: all)")
+    assignments.set_defaults(run=cmd_assignments)
     bench = sub.add_parser("bench", help="time the library against PyTorch/scikit-learn, the explorers, every notebook")
     bench.add_argument("--only", choices=["benchmarks", "notebooks", "browser", "suite"],
                        help="run only this part (default: benchmarks and notebooks); browser: every "
