@@ -56,10 +56,15 @@ c.Spawner.notebook_dir = "~"
 
 
 def copy_course(spawner):
-    """The course's notebooks into the learner's folder, once: their edits are theirs to keep."""
+    """The course's notebooks into the learner's folder, once: their edits are theirs to keep; and
+    JupyterLab told not to ask about Jupyter news (a classroom may be offline)."""
     home = USERS / spawner.user.name
     if not (home / "dlteach").exists():
         shutil.copytree(CHECKOUT / "notebooks", home / "dlteach", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    news = home / ".jupyter/lab/user-settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings"
+    if not news.exists():
+        news.parent.mkdir(parents=True, exist_ok=True)
+        news.write_text('{"fetchNews": "false"}\n')
 
 
 c.Spawner.pre_spawn_hook = copy_course
@@ -82,6 +87,9 @@ c.Spawner.args = [
     "--MappingKernelManager.cull_idle_timeout=1200",
     "--MappingKernelManager.cull_interval=120",
     "--MappingKernelManager.cull_connected=True",
+    # a classroom may be offline: no news feed, no update checks
+    "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
 ]
 if os.getuid() == 0:  # a container where everything is root; elsewhere run the hub as an ordinary user
     c.Spawner.args.append("--allow-root")
