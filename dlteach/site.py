@@ -19,7 +19,6 @@ from . import course, i18n, translate
 from .i18n import _
 
 SITE_CONF = course.COURSE_DIR / "site"
-BUILD = course.ROOT / "build"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 EDITION_NAMES = {"en": "English", "zh": "中文版"}
 # Each edition's pages live in a folder of the site; the English one at its root.
@@ -43,9 +42,9 @@ def up(folder: str) -> str:
     return "../" * folder.count("/")
 
 
-def heading(path: Path) -> str:
+def heading(notebook) -> str:
     """A notebook's title: the text of its first line, a markdown heading."""
-    return nbformat.read(path, as_version=4).cells[0].source.splitlines()[0].lstrip("# ")
+    return notebook.cells[0].source.splitlines()[0].lstrip("# ")
 
 
 def is_explorer(output) -> bool:
@@ -77,21 +76,23 @@ def still(notebook, language: str):
     return nb
 
 
-def stage(language: str, folder: Path) -> list[str]:
-    """Write the edition's notebooks for Sphinx into ``folder`` (the index as ``index``); their page names."""
+def stage(language: str, folder: Path) -> tuple[str, list[str]]:
+    """Write the edition's notebooks for Sphinx into ``folder`` (the index as ``index``); the course's
+    title in that edition and the page names."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = course.notebooks(language)
     pages = [path.stem for path in paths[1:]]
     index = still(nbformat.read(paths[0], as_version=4), language)
+    title = heading(index)
     toctree = "\n".join(["```{toctree}", ":hidden:", ":maxdepth: 1", "", *pages, "```"])
     index.cells.append(nbformat.v4.new_markdown_cell(toctree, id="toctree"))
     nbformat.write(index, folder / "index.ipynb")
     for path in paths[1:]:
         nbformat.write(still(nbformat.read(path, as_version=4), language), folder / path.name)
-    return ["index", *pages]
+    return title, ["index", *pages]
 
 
-def build_site(out: Path = BUILD / "site", languages=tuple(course.EDITIONS)) -> dict[str, list[str]]:
+def build_site(out: Path, languages=tuple(course.EDITIONS)) -> dict[str, list[str]]:
     """Build the website into ``out`` (``index.html`` at its root, the Chinese edition in ``zh/``);
     returns each edition's page names. A Sphinx warning fails the build (CalledProcessError)."""
     if out.exists():
@@ -101,7 +102,7 @@ def build_site(out: Path = BUILD / "site", languages=tuple(course.EDITIONS)) -> 
         staging = Path(tmp)
         for language in languages:
             folder, other = FOLDERS[language], next(lang for lang in course.EDITIONS if lang != language)
-            built[language] = stage(language, staging / language)
+            title, built[language] = stage(language, staging / language)
             search = []
             if language in translate.TRANSLATED:  # the glossary's terms are words to search for (jieba's dictionary)
                 words = staging / f"{language}-words.txt"
@@ -112,14 +113,14 @@ def build_site(out: Path = BUILD / "site", languages=tuple(course.EDITIONS)) -> 
             subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-E",
                             "-c", str(SITE_CONF), "-d", str(staging / f"{language}.doctrees"),
                             "-D", f"language={i18n.LOCALES[language] or 'en'}",
-                            "-D", f"html_title={heading(course.notebooks(language)[0])}",
+                            "-D", f"html_title={title}",
                             "-A", f"other_edition={up(folder) + FOLDERS[other]}",  # _templates/edition-switch.html
                             "-A", f"other_language={other}", "-A", f"other_edition_label={EDITION_NAMES[other]}",
                             *search, str(staging / language), str(out / folder)], check=True)
     return built
 
 
-def build_slides(out: Path = BUILD / "slides", languages=tuple(course.EDITIONS)) -> list[Path]:
+def build_slides(out: Path, languages=tuple(course.EDITIONS)) -> list[Path]:
     """A reveal.js deck per lesson and edition (``NN_name.slides.html``, the Chinese ones in ``zh/``)
     from the notebooks' slide metadata, with an ``index.html`` listing them; returns the decks."""
     from nbconvert import SlidesExporter
@@ -131,7 +132,7 @@ def build_slides(out: Path = BUILD / "slides", languages=tuple(course.EDITIONS))
         folder = FOLDERS[language]
         exporter = SlidesExporter(template_file="slides.html.j2", extra_template_paths=[str(SITE_CONF)],
                                   reveal_url_prefix=f"{up(folder)}reveal.js", mathjax_url=f"{up(folder)}mathjax/tex-chtml.js",
-                                  reveal_scroll=True, reveal_number="c/t", reveal_transition="none",
+                                  reveal_number="c/t", reveal_transition="none",
                                   reveal_theme="white")  # its fonts are in reveal.js; "simple" loads Google Fonts
         for path in course.notebooks(language)[1:]:
             nb = still(nbformat.read(path, as_version=4), language)
@@ -140,7 +141,7 @@ def build_slides(out: Path = BUILD / "slides", languages=tuple(course.EDITIONS))
             deck.parent.mkdir(parents=True, exist_ok=True)
             deck.write_text(body, encoding="utf-8")
             decks.append(deck)
-            items.append(f'<li lang="{language}"><a href="{folder}{deck.name}">{html.escape(heading(path))}</a></li>')
+            items.append(f'<li lang="{language}"><a href="{folder}{deck.name}">{html.escape(heading(nb))}</a></li>')
     shutil.copytree(mathjax_dir(), out / "mathjax")
     shutil.copytree(reveal_dir(), out / "reveal.js")
     title, _lessons = course.syllabus()

@@ -1,5 +1,5 @@
 """The course's website and slides, built once per session for the tests that read them
-(tests/test_site.py) and the ones that open them in Chromium (tests/browser/test_site.py)."""
+(tests/test_site.py) and the ones that open them in Chromium (tests/browser/test_website_and_slides.py)."""
 
 import pytest
 

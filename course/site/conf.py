@@ -15,9 +15,7 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 nb_execution_mode = "off"
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
-# Explorers are shown as their static picture: no widget JavaScript from a CDN, no widget state.
-nb_ipywidgets_js = {}
-nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
+# Explorers arrive as their still picture, without widget state (dlteach.site.still).
 
 html_theme = "sphinx_book_theme"
 html_theme_options = {
